@@ -1,0 +1,95 @@
+# mnemo - plain Makefile; dependencies found with pkg-config (liblinear has no
+# .pc file on Debian, so it is linked by name).
+#
+#   make            build build/mnemo (developer flags, -Werror)
+#   make test       install missing packages, build under ASan+UBSan, run every suite
+#   make check      run every suite on the plain build (faster)
+#   make run        install missing packages, build, start the daemon (embedded default)
+#   make bench      build optimised and run the benchmarks in bench/
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS := sqlite3 libcurl jansson libpcre2-8 yaml-0.1
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llinear -lm -lpthread
+WARN := -std=c17 -Wall -Wextra -Wpedantic -Werror -Wformat=2 -Wvla -Wstrict-prototypes \
+	-Wno-unused-parameter
+DEFS := -D_GNU_SOURCE -DMN_VERSION='"$(VERSION)"' \
+	-DMN_DATADIR='"$(PREFIX)/share/mnemo"' -DMN_SRCDIR='"$(CURDIR)"'
+OPT ?= -O2 -g
+# GCC 12 reports false format-truncation/overflow positives under -fsanitize=undefined;
+# the plain build keeps those warnings.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-Wno-format-truncation -Wno-format-overflow
+
+B ?= build
+CFLAGS_ALL = $(WARN) $(DEFS) $(OPT) $(EXTRA_CFLAGS) -iquote src $(PKG_CFLAGS) -MMD -MP
+LDFLAGS_ALL = $(EXTRA_CFLAGS) $(PKG_LIBS)
+
+LIB_SRC := $(sort $(wildcard src/base/*.c) $(filter-out src/main.c,$(wildcard src/*.c)))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+MAIN_OBJ := $(B)/obj/src/main.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+.PHONY: all deps test check run bench install clean unit fuzz-build asan
+
+all: $(B)/mnemo
+
+deps:
+	@scripts/install-deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/libmnemo.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/mnemo: $(MAIN_OBJ) $(B)/libmnemo.a
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libmnemo.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -iquote tests/unit $(shell pkg-config --cflags cmocka) $< -o $@ \
+		$(B)/libmnemo.a $(LDFLAGS_ALL) $(shell pkg-config --libs cmocka)
+
+# Fuzz targets are built as corpus replayers (tests/fuzz/replay.c supplies main).
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libmnemo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $< tests/fuzz/replay.c -o $@ $(B)/libmnemo.a $(LDFLAGS_ALL)
+
+unit: $(UNIT_BIN) $(FUZZ_BIN) $(B)/mnemo
+
+# The README's test command: everything under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g" EXTRA_CFLAGS="$(SAN_FLAGS)" unit
+	@MNEMO_BUILD=build-asan tests/run.sh
+
+check: unit
+	@MNEMO_BUILD=$(B) tests/run.sh
+
+run: deps all
+	./$(B)/mnemo serve
+
+bench: deps
+	@$(MAKE) --no-print-directory B=build-bench OPT="-O2 -DNDEBUG" all
+	@MNEMO_BUILD=build-bench bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mnemo
+	install -m 0755 $(B)/mnemo $(DESTDIR)$(PREFIX)/bin/mnemo
+	cp -r data/. $(DESTDIR)$(PREFIX)/share/mnemo/
+
+clean:
+	rm -rf build build-asan build-bench
+
+-include $(shell find build build-asan build-bench -name '*.d' 2>/dev/null)

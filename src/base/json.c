@@ -1,0 +1,208 @@
+#include "base/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/file.h"
+#include "base/limits.h"
+#include "base/mem.h"
+
+void mn_json_format_real(char out[32], double d)
+{
+	if (!isfinite(d)) {
+		snprintf(out, 32, "null");
+		return;
+	}
+	/* Any decimal of at most 15 significant digits survives a round trip
+	 * (DBL_DIG), and %g drops trailing zeros, so %.15g is the shortest form
+	 * whenever one that short exists; otherwise 16 or 17 digits are needed. */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, 32, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	/* keep it a JSON real: 1 -> 1.0 */
+	if (!strpbrk(out, ".eEn")) {
+		size_t n = strlen(out);
+
+		if (n + 2 < 32) {
+			out[n] = '.';
+			out[n + 1] = '0';
+			out[n + 2] = '\0';
+		}
+	}
+}
+
+static void dump_string(struct mn_buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0; /* start of the pending run of bytes copied as they are */
+
+	mn_buf_addc(out, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc;
+		char u[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		switch (c) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		default:
+			u[0] = '\\', u[1] = 'u', u[2] = '0', u[3] = '0';
+			u[4] = hex[c >> 4], u[5] = hex[c & 15], u[6] = '\0';
+			esc = u;
+		}
+		mn_buf_add(out, s + run, i - run);
+		mn_buf_adds(out, esc);
+		run = i + 1;
+	}
+	mn_buf_add(out, s + run, len - run);
+	mn_buf_addc(out, '"');
+}
+
+void mn_json_dump(struct mn_buf *out, const json_t *v)
+{
+	char num[32];
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *val;
+		bool first = true;
+
+		mn_buf_addc(out, '{');
+		json_object_foreach((json_t *)v, k, val) {
+			if (!first)
+				mn_buf_addc(out, ',');
+			first = false;
+			dump_string(out, k, strlen(k));
+			mn_buf_addc(out, ':');
+			mn_json_dump(out, val);
+		}
+		mn_buf_addc(out, '}');
+		break;
+	}
+	case JSON_ARRAY:
+		mn_buf_addc(out, '[');
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				mn_buf_addc(out, ',');
+			mn_json_dump(out, json_array_get(v, i));
+		}
+		mn_buf_addc(out, ']');
+		break;
+	case JSON_STRING:
+		dump_string(out, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		mn_buf_addf(out, "%lld", (long long)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		mn_json_format_real(num, json_real_value(v));
+		mn_buf_adds(out, num);
+		break;
+	case JSON_TRUE:
+		mn_buf_adds(out, "true");
+		break;
+	case JSON_FALSE:
+		mn_buf_adds(out, "false");
+		break;
+	default:
+		mn_buf_adds(out, "null");
+	}
+}
+
+char *mn_json_dumps(const json_t *v)
+{
+	struct mn_buf b = MN_BUF_INIT;
+
+	mn_json_dump(&b, v);
+	return mn_buf_detach(&b, NULL);
+}
+
+json_t *mn_json_parse(const char *s, size_t len, struct mn_err *err)
+{
+	json_error_t je;
+	json_t *v = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+
+	if (!v)
+		mn_err_set(err, MN_EPARSE, "invalid JSON at line %d column %d: %s", je.line,
+			   je.column, je.text);
+	return v;
+}
+
+json_t *mn_json_load_file(const char *path, struct mn_err *err)
+{
+	struct mn_buf b = MN_BUF_INIT;
+	json_t *v = NULL;
+
+	if (mn_file_read(&b, path, MN_LIMIT_JSON_FILE_BYTES, err) == 0) {
+		v = mn_json_parse(b.data, b.len, err);
+		if (!v) {
+			char msg[sizeof(err->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			mn_err_set(err, MN_EPARSE, "'%s': %s", path, msg);
+		}
+	}
+	mn_buf_release(&b);
+	return v;
+}
+
+int mn_json_write_file(const char *path, const json_t *v, struct mn_err *err)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	int ret;
+
+	if (!s)
+		return mn_err_set(err, MN_EFAIL, "could not serialise JSON for '%s'", path);
+	{
+		size_t n = strlen(s);
+		char *t = mn_xmalloc(n + 2);
+
+		memcpy(t, s, n);
+		t[n] = '\n';
+		t[n + 1] = '\0';
+		ret = mn_file_write_atomic(path, t, n + 1, 0644, err);
+		free(t);
+	}
+	free(s);
+	return ret;
+}
+
+const char *mn_json_str(const json_t *obj, const char *key, const char *def)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : def;
+}
+
+double mn_json_num(const json_t *obj, const char *key, double def)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return json_is_number(v) ? json_number_value(v) : def;
+}

@@ -1,0 +1,77 @@
+#include "base/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/timeutil.h"
+
+static enum mn_log_level current_level = MN_LOG_INFO;
+static int log_fd = -1; /* -1 = stderr */
+
+static const char *const names[] = { "debug", "info", "warn", "error", "off" };
+
+void mn_log_set_level(enum mn_log_level level)
+{
+	current_level = level;
+}
+
+int mn_log_level_parse(const char *s)
+{
+	for (int i = 0; i <= MN_LOG_OFF; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+int mn_log_open_file(const char *path)
+{
+	int fd;
+
+	mn_log_close();
+	if (!path)
+		return 0;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	log_fd = fd;
+	return 0;
+}
+
+void mn_log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
+}
+
+void mn_log(enum mn_log_level level, const char *component, const char *fmt, ...)
+{
+	char line[2048], ts[32];
+	va_list ap;
+	int n, m;
+	int saved = errno;
+
+	if (level < current_level || level >= MN_LOG_OFF)
+		return;
+	mn_time_format(ts, mn_time_now_ms());
+	n = snprintf(line, sizeof(line), "%s %-5s %s: ", ts, names[level], component);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(log_fd >= 0 ? log_fd : STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nowhere left to report a failed log write */
+	}
+	errno = saved;
+}

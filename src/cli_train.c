@@ -1,0 +1,499 @@
+/*
+ * cli_train.c - `mnemo train {batch,request,run,status,cancel}`, `mnemo
+ * model {list,show,rollback,pin,unpin}` and `mnemo install-units`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "base/mem.h"
+#include "batch.h"
+#include "cli.h"
+#include "orch.h"
+#include "registry.h"
+#include "store_train.h"
+#include "train.h"
+#include "units.h"
+
+#define COMMON_LONGOPTS MN_CLI_COMMON_OPTIONS
+
+static const char train_help[] =
+	"usage: mnemo train <command> [options]\n"
+	"\n"
+	"Training runs of the student (docs/training.md).\n"
+	"\n"
+	"commands:\n"
+	"  batch      assemble a training batch (see 'mnemo train batch --help')\n"
+	"  request    request a run now [--reason TEXT] [--batch-dir DIR] [--wait] [--json]\n"
+	"  run        run one request: --request ID | --pending (the orchestrator)\n"
+	"  status     runs with state, timings, counts and gate table [ID] [--json]\n"
+	"  cancel     cancel a run: cancel ID\n";
+
+static const char request_help[] =
+	"usage: mnemo train request [--reason TEXT] [--batch-dir DIR] [--wait] [--json]\n"
+	"\n"
+	"Request a training run now. Respects the e-stop file <home>/training.disabled\n"
+	"and a run in flight, not the training window; declines (exit 5, with the\n"
+	"reason) with too little data (learning.training.min_new_examples).\n"
+	"With runner supervised the orchestrator starts at once (detached, or waited\n"
+	"for with --wait); with runner systemd only training/pending.json is written.\n"
+	"\n"
+	"      --reason TEXT     why (stored with the run)\n"
+	"      --batch-dir DIR   train on this hand-made batch (*.raw.jsonl format)\n"
+	"                        instead of assembling one; no data check\n"
+	"      --wait            wait for the run to end and print its result\n"
+	"      --json            JSON output\n"
+	"      --config FILE     configuration file\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Exit: 0 requested (with --wait: deployed), 1 the run failed, was rejected or\n"
+	"cancelled, 5 declined.\n";
+
+static void print_run_line(const json_t *r)
+{
+	const char *err = mn_json_str(r, "error", NULL);
+	const char *ver = mn_json_str(r, "deployed_version", NULL);
+
+	printf("%s  %-11s %-7s %s", mn_json_str(r, "id", "?"), mn_json_str(r, "state", "?"),
+	       mn_json_str(r, "trigger", "?"), mn_json_str(r, "created_at", ""));
+	if (ver)
+		printf("  -> %s", ver);
+	if (err)
+		printf("  (%s)", err);
+	printf("\n");
+}
+
+static void print_run(const json_t *r)
+{
+	const json_t *gate = json_object_get(r, "gate"), *c;
+	const json_t *counts = json_object_get(r, "counts");
+	const json_t *reasons = json_object_get(r, "gate_reasons");
+	size_t i;
+
+	printf("run %s\n", mn_json_str(r, "id", "?"));
+	printf("  state:      %s\n", mn_json_str(r, "state", "?"));
+	printf("  trigger:    %s%s%s\n", mn_json_str(r, "trigger", "?"),
+	       mn_json_str(r, "reason", NULL) ? " - " : "", mn_json_str(r, "reason", ""));
+	printf("  created:    %s\n", mn_json_str(r, "created_at", ""));
+	printf("  started:    %s\n", mn_json_str(r, "started_at", "-"));
+	printf("  finished:   %s\n", mn_json_str(r, "finished_at", "-"));
+	if (json_is_integer(json_object_get(r, "duration_ms")))
+		printf("  duration:   %.1f s\n",
+		       (double)json_integer_value(json_object_get(r, "duration_ms")) / 1000.0);
+	if (counts && json_is_integer(json_object_get(counts, "n_train")))
+		printf("  batch:      %lld train, %lld holdout\n",
+		       (long long)json_integer_value(json_object_get(counts, "n_train")),
+		       (long long)json_integer_value(json_object_get(counts, "n_valid")));
+	if (mn_json_str(r, "trainer_exit", NULL))
+		printf("  trainer:    %s\n", mn_json_str(r, "trainer_exit", ""));
+	if (mn_json_str(r, "gate_verdict", NULL))
+		printf("  gate:       %s\n", mn_json_str(r, "gate_verdict", ""));
+	json_array_foreach(reasons, i, c)
+		printf("    - %s\n", json_string_value(c) ? json_string_value(c) : "");
+	if (json_array_size(gate)) {
+		printf("  %-42s %10s %10s %10s  %s\n", "check", "candidate", "incumbent",
+		       "threshold", "verdict");
+		json_array_foreach(gate, i, c) {
+			const json_t *cv = json_object_get(c, "candidate");
+			const json_t *iv = json_object_get(c, "incumbent");
+			char cs[32] = "-", is[32] = "-";
+
+			if (json_is_number(cv))
+				snprintf(cs, sizeof(cs), "%.4f", json_number_value(cv));
+			if (json_is_number(iv))
+				snprintf(is, sizeof(is), "%.4f", json_number_value(iv));
+			printf("  %-42s %10s %10s %10g  %s\n", mn_json_str(c, "name", ""), cs, is,
+			       mn_json_num(c, "threshold", 0), mn_json_str(c, "verdict", ""));
+		}
+	}
+	if (mn_json_str(r, "candidate_version", NULL))
+		printf("  candidate:  %s\n", mn_json_str(r, "candidate_version", ""));
+	if (mn_json_str(r, "deployed_version", NULL))
+		printf("  deployed:   %s\n", mn_json_str(r, "deployed_version", ""));
+	if (mn_json_str(r, "error", NULL))
+		printf("  error:      %s\n", mn_json_str(r, "error", ""));
+	if (mn_json_str(r, "request_dir", NULL))
+		printf("  files:      %s\n", mn_json_str(r, "request_dir", ""));
+}
+
+static int cmd_request(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONGOPTS,
+					    { "reason", required_argument, NULL, 'r' },
+					    { "batch-dir", required_argument, NULL, 'b' },
+					    { "wait", no_argument, NULL, 'w' },
+					    { 0 } };
+	struct mn_train_request_opts o = { 0 };
+	struct mn_app a;
+	struct mn_err err = MN_ERR_INIT;
+	const char *config = NULL;
+	char id[37];
+	bool json = false;
+	int c, code;
+
+	o.trigger = "manual";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(request_help, stdout);
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'r':
+			o.reason = optarg;
+			break;
+		case 'b':
+			o.batch_dir = optarg;
+			break;
+		case 'w':
+			o.wait = true;
+			break;
+		default:
+			return mn_cli_usage("train request", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return mn_cli_usage("train request", "unexpected argument '%s'", argv[optind]);
+	code = mn_cli_open(&a, config);
+	if (code)
+		return code;
+	if (mn_train_request_ex(&a, id, &o, &err)) {
+		if (json && err.code == MN_EDECLINED) {
+			json_t *j = json_pack("{s:s,s:s}", "state", "declined", "reason", err.msg);
+
+			mn_cli_print_json(j);
+			json_decref(j);
+		}
+		code = mn_cli_fail(&err);
+		goto out;
+	}
+	if (o.wait) {
+		json_t *r = NULL;
+
+		if (mn_train_status_json(&a, id, 0, &r, &err)) {
+			code = mn_cli_fail(&err);
+			goto out;
+		}
+		if (json)
+			mn_cli_print_json(r);
+		else
+			print_run(r);
+		code = strcmp(mn_json_str(r, "state", ""), MN_RUN_DEPLOYED) ? MN_EXIT_FAIL
+									  : MN_EXIT_OK;
+		json_decref(r);
+	} else if (json) {
+		json_t *j = json_pack("{s:s,s:s,s:s}", "request_id", id, "state", "requested",
+				      "runner", a.cfg.learning.training.runner);
+
+		mn_cli_print_json(j);
+		json_decref(j);
+	} else {
+		printf("%s\n", id);
+	}
+out:
+	mn_app_close(&a);
+	return code;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONGOPTS,
+					    { "limit", required_argument, NULL, 'n' },
+					    { 0 } };
+	struct mn_app a;
+	struct mn_err err = MN_ERR_INIT;
+	const char *config = NULL, *id = NULL;
+	json_t *r = NULL;
+	bool json = false;
+	int c, code, limit = 20;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hn:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: mnemo train status [ID] [--limit N] [--json]\n\n"
+			       "Training runs, newest first, with state, timings, batch counts\n"
+			       "and the gate table; one run in detail when ID is given.\n");
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'n':
+			limit = atoi(optarg);
+			break;
+		default:
+			return mn_cli_usage("train status", "unknown option");
+		}
+	}
+	if (optind < argc)
+		id = argv[optind++];
+	if (optind != argc)
+		return mn_cli_usage("train status", "unexpected argument '%s'", argv[optind]);
+	code = mn_cli_open(&a, config);
+	if (code)
+		return code;
+	if (mn_train_status_json(&a, id, limit, &r, &err)) {
+		code = mn_cli_fail(&err);
+	} else if (json) {
+		mn_cli_print_json(r);
+	} else if (id) {
+		print_run(r);
+	} else {
+		size_t i;
+		json_t *v;
+
+		if (json_array_size(r) == 0)
+			printf("no training runs yet\n");
+		json_array_foreach(r, i, v)
+			print_run_line(v);
+	}
+	json_decref(r);
+	mn_app_close(&a);
+	return code;
+}
+
+static const char cancel_help[] =
+	"usage: mnemo train cancel ID [--json]\n\n"
+	"A requested run becomes cancelled; a running one is signalled: its\n"
+	"orchestrator stops the trainer, runs hooks.after, marks it cancelled.\n";
+
+static int cmd_cancel(int argc, char **argv)
+{
+	struct mn_cli_common opt;
+	struct mn_app a;
+	struct mn_err err = MN_ERR_INIT;
+	char state[16];
+	int code = mn_cli_parse_common(&opt, argc, argv, "train cancel", cancel_help);
+
+	if (code >= 0)
+		return code;
+	if (optind + 1 != argc)
+		return mn_cli_usage("train cancel", "expected one run id");
+	code = mn_cli_open(&a, opt.config);
+	if (code)
+		return code;
+	if (mn_train_cancel(&a, argv[optind], state, &err)) {
+		code = mn_cli_fail(&err);
+	} else if (opt.json) {
+		json_t *j = json_pack("{s:s,s:s}", "request_id", argv[optind], "result", state);
+
+		mn_cli_print_json(j);
+		json_decref(j);
+	} else {
+		printf("run %s: %s\n", argv[optind], state);
+	}
+	mn_app_close(&a);
+	return code;
+}
+
+int mn_cli_train(int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	if (!sub || !strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		fputs(train_help, sub ? stdout : stderr);
+		return sub ? 0 : MN_EXIT_USAGE;
+	}
+	if (!strcmp(sub, "batch"))
+		return mn_batch_cli(argc - 1, argv + 1);
+	if (!strcmp(sub, "request"))
+		return cmd_request(argc - 1, argv + 1);
+	if (!strcmp(sub, "run"))
+		return mn_orch_cli(argc - 1, argv + 1);
+	if (!strcmp(sub, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(sub, "cancel"))
+		return cmd_cancel(argc - 1, argv + 1);
+	return mn_cli_usage("train", "unknown command '%s'", sub);
+}
+
+/* ---- model ---- */
+
+static const char model_help[] =
+	"usage: mnemo model <command> [--json] [--config FILE]\n"
+	"\n"
+	"The model registry (models/<student>/vNNNN, `current` symlink). Changes take\n"
+	"effect for new encodings without a restart.\n"
+	"\n"
+	"commands:\n"
+	"  list               versions with gate/live metrics, deployed/retired times\n"
+	"  show VERSION       one version with its meta.json\n"
+	"  rollback [VERSION] point current at VERSION, or at the previously deployed\n"
+	"                     version (the shipped default when there is none); ends a pin\n"
+	"  pin VERSION        point current at VERSION and keep it there: runs that pass\n"
+	"                     the gate register their version but do not switch to it\n"
+	"  unpin              let deploys move current again\n";
+
+static void print_versions(const json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(arr) == 0) {
+		printf("no versions yet: the shipped default model is in use\n");
+		return;
+	}
+	printf("  %-8s %-12s %-7s %-7s %-24s %s\n", "version", "state", "epr", "sc", "deployed",
+	       "run");
+	json_array_foreach(arr, i, v) {
+		const json_t *g = json_object_get(v, "gate_metrics");
+		char epr[16] = "-", sc[16] = "-";
+
+		if (json_is_number(json_object_get(g, "epr")))
+			snprintf(epr, sizeof(epr), "%.3f", mn_json_num(g, "epr", 0));
+		if (json_is_number(json_object_get(g, "sc_rate")))
+			snprintf(sc, sizeof(sc), "%.3f", mn_json_num(g, "sc_rate", 0));
+		printf("%c %-8s %-12s %-7s %-7s %-24s %s%s\n",
+		       json_is_true(json_object_get(v, "current")) ? '*' : ' ',
+		       mn_json_str(v, "version", ""), mn_json_str(v, "state", ""), epr, sc,
+		       mn_json_str(v, "deployed_at", "-"), mn_json_str(v, "training_run", "-"),
+		       json_is_true(json_object_get(v, "pinned")) ? "  (pinned)" : "");
+	}
+}
+
+int mn_cli_model(int argc, char **argv)
+{
+	struct mn_cli_common opt;
+	struct mn_app a;
+	struct mn_err err = MN_ERR_INIT;
+	const char *sub, *arg = NULL;
+	char student[64], to[16];
+	json_t *out = NULL;
+	int code, ret = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(model_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? MN_EXIT_USAGE : 0;
+	}
+	sub = argv[1];
+	code = mn_cli_parse_common(&opt, argc - 1, argv + 1, "model", model_help);
+	if (code >= 0)
+		return code;
+	argc--;
+	argv++;
+	if (optind < argc)
+		arg = argv[optind++];
+	if (optind != argc)
+		return mn_cli_usage("model", "unexpected argument '%s'", argv[optind]);
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "rollback") &&
+	    strcmp(sub, "pin") && strcmp(sub, "unpin"))
+		return mn_cli_usage("model", "unknown command '%s'", sub);
+	if ((!strcmp(sub, "show") || !strcmp(sub, "pin")) && !arg)
+		return mn_cli_usage("model", "'%s' needs a VERSION", sub);
+	if ((!strcmp(sub, "list") || !strcmp(sub, "unpin")) && arg)
+		return mn_cli_usage("model", "'%s' takes no argument", sub);
+	code = mn_cli_open(&a, opt.config);
+	if (code)
+		return code;
+	mn_registry_student(student, &a.cfg);
+	if (!strcmp(sub, "list")) {
+		ret = mn_registry_list_json(&a, &out, &err);
+		if (!ret && !opt.json)
+			print_versions(out);
+	} else if (!strcmp(sub, "show")) {
+		ret = mn_registry_show_json(&a, &out, arg, &err);
+		if (!ret && !opt.json)
+			mn_cli_print_json(out);
+	} else if (!strcmp(sub, "rollback")) {
+		ret = mn_registry_rollback(&a, to, student, arg, "manual rollback", &err);
+		if (!ret) {
+			out = json_pack("{s:s,s:s}", "student", student, "current", to);
+			if (!opt.json)
+				printf("current is now %s\n", to);
+		}
+	} else if (!strcmp(sub, "pin")) {
+		ret = mn_registry_pin(&a, student, arg, &err);
+		if (!ret) {
+			out = json_pack("{s:s,s:s,s:b}", "student", student, "current", arg,
+					"pinned", 1);
+			if (!opt.json)
+				printf("current is %s, pinned\n", arg);
+		}
+	} else {
+		ret = mn_registry_unpin(&a, student, &err);
+		if (!ret) {
+			out = json_pack("{s:s,s:b}", "student", student, "pinned", 0);
+			if (!opt.json)
+				printf("unpinned\n");
+		}
+	}
+	if (ret)
+		code = mn_cli_fail(&err);
+	else if (opt.json)
+		mn_cli_print_json(out);
+	json_decref(out);
+	mn_app_close(&a);
+	return code;
+}
+
+/* ---- install-units ---- */
+
+int mn_cli_install_units(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONGOPTS,
+					    { "dir", required_argument, NULL, 'd' },
+					    { 0 } };
+	struct mn_app a;
+	struct mn_err err = MN_ERR_INIT;
+	const char *config = NULL, *dir = NULL;
+	json_t *out = NULL;
+	bool json = false;
+	int c, code;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: mnemo install-units [--dir DIR] [--json]\n\n"
+			       "Write systemd user units for this installation: mnemo.service\n"
+			       "(Type=notify, mnemo serve), mnemo-train.path (watches\n"
+			       "training/pending.json) and mnemo-train.service (mnemo train run\n"
+			       "--pending), with the real paths of this executable and data home.\n"
+			       "Default DIR: ~/.config/systemd/user. See docs/systemd.md.\n");
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			return mn_cli_usage("install-units", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return mn_cli_usage("install-units", "unexpected argument '%s'", argv[optind]);
+	code = mn_cli_open(&a, config);
+	if (code)
+		return code;
+	if (mn_units_write(&out, &a, dir, &err)) {
+		code = mn_cli_fail(&err);
+	} else if (json) {
+		mn_cli_print_json(out);
+	} else {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(json_object_get(out, "files"), i, v)
+			printf("wrote %s\n", json_string_value(v));
+		printf("\nnext steps:\n");
+		json_array_foreach(json_object_get(out, "next_steps"), i, v)
+			printf("  %s\n", json_string_value(v));
+	}
+	json_decref(out);
+	mn_app_close(&a);
+	return code;
+}

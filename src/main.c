@@ -1,0 +1,103 @@
+/*
+ * main.c - argv to subcommand. Each command lives in cli*.c / serve.c /
+ * mcp.c and returns its exit code (docs/cli.md).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "llm.h"
+#include "train.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_version(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "serve", mn_cli_serve, "run the daemon: encoding worker, dream cycles, training" },
+	{ "mcp", mn_cli_mcp, "MCP server on stdio for agents" },
+	{ "remember", mn_cli_remember, "store an observation" },
+	{ "recall", mn_cli_recall, "search memories (prints a query id)" },
+	{ "feedback", mn_cli_feedback, "rate what a recall returned" },
+	{ "amend", mn_cli_amend, "record a human correction of an encoding" },
+	{ "forget", mn_cli_forget, "delete a memory" },
+	{ "status", mn_cli_status, "counts, queue, encoder, learning state, paths" },
+	{ "encode", mn_cli_encode, "show the current student's encoding of a text" },
+	{ "verify", mn_cli_verify, "score an encoding against its raw text" },
+	{ "dream", mn_cli_dream, "run one dream cycle now" },
+	{ "experience", mn_cli_experience, "experience buffer: stats, list, reclassify, report" },
+	{ "train", mn_cli_train, "training runs: batch, request, run, status, cancel" },
+	{ "model", mn_cli_model, "model registry: list, show, rollback, pin" },
+	{ "trainer", mn_cli_trainer, "builtin trainer (trainer builtin ...)" },
+	{ "install-units", mn_cli_install_units, "write systemd user units" },
+	{ "version", cmd_version, "print the version" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mnemo [--config FILE] COMMAND [options]\n\n"
+		   "mnemo is a local-first memory daemon for AI agents.\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-14s %s\n", c->name, c->summary);
+	fprintf(f, "\n'mnemo COMMAND --help' describes a command. Exit codes: 0 ok, 1 failure,\n"
+		   "2 usage, 3 not found, 4 invalid input, 5 declined or busy.\n"
+		   "Data home: $MNEMO_HOME or ~/.local/share/mnemo. Config: --config,\n"
+		   "$MNEMO_CONFIG or ~/.config/mnemo/config.yaml (optional).\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: mnemo version\n\nPrint the version.\n");
+		return 0;
+	}
+	printf("mnemo %s\n", MN_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("mnemo %s\n", MN_VERSION);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			mn_cli_config_path = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		fprintf(stderr, "mnemo: unknown option '%s'\n", argv[i]);
+		usage(stderr);
+		return 2;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* A closed pipe is an error return from write, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	mn_train_register_status();
+	for (const struct command *c = commands; c->name; c++) {
+		if (!strcmp(c->name, argv[i])) {
+			int code = c->run(argc - i, argv + i);
+
+			mn_llm_global_cleanup();
+			return code;
+		}
+	}
+	fprintf(stderr, "mnemo: unknown command '%s'; see 'mnemo --help'\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,203 @@
+/*
+ * store.h - the SQLite store (DESIGN §2, §3). All SQL lives in the store
+ * module: store.c (open, migrations, raw queue, memories, recall,
+ * feedback, experience buffer) and store_<area>.c files for the learning
+ * loop (exported as mn_store_<area>_*), which share store_internal.h.
+ *
+ * Calling sequence: mn_store_open(&st, path, &err) ... mn_store_close(st).
+ * One struct mn_store per thread. WAL, busy_timeout, foreign_keys=ON,
+ * file mode 0600; migrations are numbered, forward-only, one transaction
+ * each, tracked by PRAGMA user_version; a newer database is refused.
+ */
+#ifndef MN_STORE_H
+#define MN_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/timeutil.h"
+
+struct mn_store;
+
+#define MN_STORE_SCHEMA_VERSION 1
+
+int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err);
+void mn_store_close(struct mn_store *st);
+int mn_store_schema_version(struct mn_store *st);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Transactions nest: an inner
+ * begin/commit joins the outer transaction, which commits once at the
+ * outermost commit. A rollback at any level rolls back everything, and the
+ * outer commit then fails. */
+int mn_store_begin(struct mn_store *st, struct mn_err *err);
+int mn_store_commit(struct mn_store *st, struct mn_err *err);
+void mn_store_rollback(struct mn_store *st);
+bool mn_store_in_transaction(const struct mn_store *st);
+
+/* ---- raw memories (the queue) ---- */
+
+struct mn_raw {
+	char id[37];
+	char *content;
+	size_t content_len;
+	char *source, *type, *project, *session; /* may be NULL */
+	char content_hash[65];
+	char state[12]; /* queued|claimed|encoded|failed */
+	int attempts;
+	char *last_error;
+	char created_at[MN_TIME_LEN];
+};
+
+void mn_raw_release(struct mn_raw *r);
+/* Commit a new raw row (state queued) and return its id in r->id. The
+ * content is stored as given; the caller has checked input limits. */
+int mn_store_put_raw(struct mn_store *st, struct mn_raw *r, struct mn_err *err);
+/* Commit a new raw row already claimed by worker (inline encoding by the
+ * holder of worker.lock): one commit instead of two. */
+int mn_store_put_raw_claimed(struct mn_store *st, struct mn_raw *r, const char *worker,
+			     int64_t lease_ms, struct mn_err *err);
+/* Claim the oldest queued row (indexed; expired leases come back to the
+ * queue through mn_store_recover_leases): state claimed, claimed_by =
+ * worker, lease_until = now + lease_ms, attempts + 1. MN_ENOTFOUND when the
+ * queue is empty. */
+int mn_store_claim_raw(struct mn_store *st, struct mn_raw *out, const char *worker,
+		       int64_t lease_ms, struct mn_err *err);
+/* Claim a specific row (inline encoding right after remember). */
+int mn_store_claim_raw_id(struct mn_store *st, struct mn_raw *out, const char *id,
+			  const char *worker, int64_t lease_ms, struct mn_err *err);
+/* Record a failed attempt: back to queued, or failed after max_attempts. */
+int mn_store_fail_raw(struct mn_store *st, const char *id, const char *error, int max_attempts,
+		      struct mn_err *err);
+/* Expired leases return to the queue; returns how many (>= 0) or error. */
+int mn_store_recover_leases(struct mn_store *st, struct mn_err *err);
+/* Every claimed row back to the queue. Only for the holder of worker.lock
+ * at start-up: no other encoder can be running then. */
+int mn_store_recover_claims(struct mn_store *st, struct mn_err *err);
+int mn_store_get_raw(struct mn_store *st, struct mn_raw *out, const char *id,
+		     struct mn_err *err);
+
+/* ---- memories ---- */
+
+struct mn_memory {
+	char id[37];
+	char raw_id[37];
+	json_t *encoding;      /* normalised encoding object (the ten keys) */
+	char *encoding_json;   /* the encoder's output exactly as produced */
+	char *encoder;         /* "builtin" | "openai:<model>" ... */
+	char *encoder_version; /* model version */
+	bool fallback;         /* produced by the fallback encoder */
+	double epr, fr, np, confidence;
+	bool sc, ted, mig;
+	json_t *flags;         /* array */
+	double salience;       /* effective salience (after TED penalty/feedback) */
+	double feedback_score;
+	char *source, *type, *project;
+	char created_at[MN_TIME_LEN];
+	/* filled by search */
+	double score;
+	char *raw_content;     /* for failed/queued raws found by raw text */
+	char state[12];        /* memory state, or raw state for raw-only hits */
+	char category[20];     /* buffer category (listings only) */
+	int64_t rowid;         /* store-internal row id (recall ranking) */
+};
+
+void mn_memory_release(struct mn_memory *m);
+/* In one transaction: insert the memory, insert an experience-buffer row
+ * (category given; excluded for fallback), mark the raw row encoded. Sets
+ * m->id. */
+int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *category,
+			struct mn_err *err);
+int mn_store_get_memory(struct mn_store *st, struct mn_memory *out, const char *id,
+			struct mn_err *err);
+/* Newest first, with their buffer category; category NULL = all. */
+int mn_store_list_memories(struct mn_store *st, struct mn_memory **out, size_t *out_n,
+			   int limit, const char *category, struct mn_err *err);
+void mn_memories_free(struct mn_memory *items, size_t n);
+/* Delete a memory (by memory id or raw id) and its raw row; cascades to
+ * buffer and feedback rows. MN_ENOTFOUND when neither exists. */
+int mn_store_forget(struct mn_store *st, const char *id, struct mn_err *err);
+
+/* ---- recall and feedback ---- */
+
+struct mn_recall_opts {
+	const char *query;
+	int limit;            /* [10] */
+	const char *project;  /* may be NULL */
+	const char *type;     /* may be NULL */
+	const char *since;    /* ISO time, may be NULL */
+	const char *session;  /* may be NULL */
+};
+
+struct mn_recall_result {
+	char query_id[37];
+	struct mn_memory *items;
+	size_t n;
+};
+
+void mn_recall_result_release(struct mn_recall_result *r);
+/* FTS5 BM25 combined with salience and feedback score; raw rows that are
+ * not (yet) encoded are found by their raw text. Logs the query and what
+ * it returned in recall_log. */
+int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
+		    const struct mn_recall_opts *o, struct mn_err *err);
+
+/* Record a rating for memory_ids (NULL/0 = every memory the query
+ * returned); one per (query, memory): a later rating replaces an earlier
+ * one. Updates recall_score/recall_count of the buffer rows and
+ * feedback_score/salience of the memories. MN_ENOTFOUND for an unknown
+ * query id or a memory the query did not return. *out_n = rows rated. */
+int mn_store_feedback(struct mn_store *st, size_t *out_n, const char *query_id,
+		      const char *rating, const char *const *memory_ids, size_t n_ids,
+		      const char *session, struct mn_err *err);
+
+/* ---- experience buffer ---- */
+
+struct mn_exp_row {
+	char id[37];
+	char memory_id[37];
+	char raw_id[37];
+	char *encoder_version;
+	double epr, fr, np, confidence;
+	bool sc, ted, mig, fallback;
+	json_t *flags;
+	double recall_score; /* < 0 when no ratings */
+	int recall_count;
+	char category[20];
+	char *corrected_output;  /* JSON text or NULL */
+	double corrected_epr;
+	char *correction_source;
+	int correction_attempts;
+	char *batch_id, *trained_in_run;
+	char *gist;              /* of the memory, for listings */
+	char created_at[MN_TIME_LEN];
+};
+
+void mn_exp_row_release(struct mn_exp_row *r);
+void mn_exp_rows_free(struct mn_exp_row *rows, size_t n);
+/* List rows, newest first; category NULL = all. */
+int mn_store_exp_list(struct mn_store *st, struct mn_exp_row **out, size_t *out_n,
+		      const char *category, int limit, struct mn_err *err);
+/* Counts per category into a new JSON object {"gold":n,...,"total":n}. */
+int mn_store_exp_stats(struct mn_store *st, json_t **out, struct mn_err *err);
+/* Set a row's category. */
+int mn_store_exp_set_category(struct mn_store *st, const char *id, const char *category,
+			      struct mn_err *err);
+/* Record a correction (teacher or human). metrics may be NULL. */
+int mn_store_exp_set_correction(struct mn_store *st, const char *memory_id,
+				const char *corrected_json, double epr, double fr, bool sc,
+				const char *source, struct mn_err *err);
+
+/* ---- status ---- */
+
+/* Counts for `mnemo status`: raw by state, memories, buffer by category,
+ * recall log size. New JSON object. */
+int mn_store_counts(struct mn_store *st, json_t **out, struct mn_err *err);
+
+/* ---- key/value state (pins, audit history, breaker) ---- */
+int mn_store_meta_get(struct mn_store *st, char **out, const char *key, struct mn_err *err);
+int mn_store_meta_set(struct mn_store *st, const char *key, const char *value,
+		      struct mn_err *err);
+
+#endif

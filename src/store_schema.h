@@ -1,0 +1,130 @@
+/*
+ * store_schema.h - numbered, forward-only migrations compiled into the
+ * binary. Migration N brings user_version from N-1 to N. Never edit a
+ * released step; add a new one.
+ */
+#ifndef MN_STORE_SCHEMA_H
+#define MN_STORE_SCHEMA_H
+
+static const char *const migration_1[] = {
+	/* 1: the whole schema of DESIGN §3 */
+	"CREATE TABLE raw_memories ("
+	"  id TEXT PRIMARY KEY,"
+	"  content TEXT NOT NULL,"
+	"  source TEXT, type TEXT, project TEXT, session TEXT,"
+	"  content_hash TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued','claimed','encoded','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  claimed_by TEXT, lease_until TEXT,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);",
+	"CREATE INDEX raw_memories_queue ON raw_memories(state, created_at);",
+	"CREATE INDEX raw_memories_hash ON raw_memories(content_hash);",
+	"CREATE TABLE memories ("
+	"  id TEXT PRIMARY KEY,"
+	"  raw_id TEXT NOT NULL UNIQUE REFERENCES raw_memories(id) ON DELETE CASCADE,"
+	"  gist TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '',"
+	"  content TEXT NOT NULL DEFAULT '', narrative TEXT NOT NULL DEFAULT '',"
+	"  concepts TEXT NOT NULL DEFAULT '[]', concepts_text TEXT NOT NULL DEFAULT '',"
+	"  structured_concepts TEXT NOT NULL DEFAULT '{}',"
+	"  significance TEXT, emotional_tone TEXT, outcome TEXT,"
+	"  base_salience REAL NOT NULL DEFAULT 0.5, salience REAL NOT NULL DEFAULT 0.5,"
+	"  state TEXT NOT NULL DEFAULT 'active',"
+	"  feedback_score REAL NOT NULL DEFAULT 0,"
+	"  encoding_json TEXT NOT NULL,"
+	"  encoder TEXT NOT NULL, encoder_version TEXT NOT NULL,"
+	"  fallback INTEGER NOT NULL DEFAULT 0,"
+	"  epr REAL, fr REAL, sc INTEGER, np REAL, ted INTEGER, mig INTEGER,"
+	"  flags TEXT NOT NULL DEFAULT '[]',"
+	"  confidence REAL,"
+	"  source TEXT, type TEXT, project TEXT,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);",
+	"CREATE INDEX memories_created ON memories(created_at);",
+	"CREATE INDEX memories_encoder ON memories(encoder_version, created_at);",
+	"CREATE VIRTUAL TABLE memories_fts USING fts5(gist, summary, content, concepts,"
+	"  content='memories', content_rowid='rowid', tokenize='unicode61');",
+	"CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN"
+	"  INSERT INTO memories_fts(rowid, gist, summary, content, concepts)"
+	"  VALUES (new.rowid, new.gist, new.summary, new.content, new.concepts_text); END;",
+	"CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN"
+	"  INSERT INTO memories_fts(memories_fts, rowid, gist, summary, content, concepts)"
+	"  VALUES ('delete', old.rowid, old.gist, old.summary, old.content, old.concepts_text); END;",
+	"CREATE TRIGGER memories_au AFTER UPDATE OF gist, summary, content, concepts_text"
+	"  ON memories BEGIN"
+	"  INSERT INTO memories_fts(memories_fts, rowid, gist, summary, content, concepts)"
+	"  VALUES ('delete', old.rowid, old.gist, old.summary, old.content, old.concepts_text);"
+	"  INSERT INTO memories_fts(rowid, gist, summary, content, concepts)"
+	"  VALUES (new.rowid, new.gist, new.summary, new.content, new.concepts_text); END;",
+	"CREATE TABLE recall_log ("
+	"  query_id TEXT PRIMARY KEY, query TEXT NOT NULL, project TEXT, session TEXT,"
+	"  results TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL);",
+	"CREATE TABLE recall_feedback ("
+	"  query_id TEXT NOT NULL REFERENCES recall_log(query_id) ON DELETE CASCADE,"
+	"  memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,"
+	"  rating TEXT NOT NULL CHECK (rating IN ('helpful','partial','irrelevant')),"
+	"  session TEXT, created_at TEXT NOT NULL,"
+	"  PRIMARY KEY (query_id, memory_id));",
+	"CREATE INDEX recall_feedback_memory ON recall_feedback(memory_id);",
+	"CREATE TABLE experience_buffer ("
+	"  id TEXT PRIMARY KEY,"
+	"  memory_id TEXT NOT NULL UNIQUE REFERENCES memories(id) ON DELETE CASCADE,"
+	"  raw_id TEXT NOT NULL,"
+	"  encoder_version TEXT NOT NULL,"
+	"  epr REAL, fr REAL, sc INTEGER, np REAL, ted INTEGER, mig INTEGER,"
+	"  flags TEXT NOT NULL DEFAULT '[]', confidence REAL,"
+	"  fallback INTEGER NOT NULL DEFAULT 0,"
+	"  recall_score REAL, recall_count INTEGER NOT NULL DEFAULT 0,"
+	"  category TEXT NOT NULL DEFAULT 'ambiguous' CHECK (category IN"
+	"    ('gold','needs_improvement','ambiguous','excluded')),"
+	"  corrected_output TEXT, corrected_epr REAL, corrected_fr REAL, corrected_sc INTEGER,"
+	"  correction_source TEXT, correction_attempts INTEGER NOT NULL DEFAULT 0,"
+	"  correction_error TEXT, corrected_at TEXT,"
+	"  batch_id TEXT, trained_in_run TEXT,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);",
+	"CREATE INDEX experience_category ON experience_buffer(category);",
+	"CREATE INDEX experience_batch ON experience_buffer(batch_id);",
+	"CREATE TABLE curriculum_runs ("
+	"  id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+	"  attempted INTEGER NOT NULL DEFAULT 0, passed INTEGER NOT NULL DEFAULT 0,"
+	"  failed INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL CHECK (status IN ('running','completed','interrupted','failed')),"
+	"  teacher TEXT, error TEXT);",
+	"CREATE TABLE training_runs ("
+	"  id TEXT PRIMARY KEY, trigger TEXT NOT NULL, reason TEXT,"
+	"  state TEXT NOT NULL CHECK (state IN ('requested','training','evaluating','deployed',"
+	"    'rejected','failed','cancelled','rolled_back')),"
+	"  request_dir TEXT, batch_id TEXT,"
+	"  n_train INTEGER, n_valid INTEGER, counts TEXT,"
+	"  holdout_n INTEGER,"
+	"  trainer_exit TEXT,"
+	"  candidate_metrics TEXT, incumbent_metrics TEXT,"
+	"  gate_verdict TEXT, gate_reasons TEXT,"
+	"  candidate_version TEXT, deployed_version TEXT,"
+	"  timings TEXT,"
+	"  pid INTEGER, heartbeat_at TEXT, error TEXT,"
+	"  hooks_after_ran INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, updated_at TEXT NOT NULL);",
+	"CREATE INDEX training_runs_state ON training_runs(state, created_at);",
+	"CREATE TABLE model_versions ("
+	"  id TEXT PRIMARY KEY, student TEXT NOT NULL, version TEXT NOT NULL,"
+	"  artifact_path TEXT NOT NULL, sha256 TEXT, parent TEXT, training_run TEXT,"
+	"  gate_metrics TEXT, live_metrics TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'candidate',"
+	"  created_at TEXT NOT NULL, deployed_at TEXT, retired_at TEXT,"
+	"  UNIQUE (student, version));",
+	"CREATE TABLE dream_cycles ("
+	"  id TEXT PRIMARY KEY, trigger TEXT, started_at TEXT NOT NULL, finished_at TEXT,"
+	"  status TEXT NOT NULL, phases TEXT NOT NULL DEFAULT '[]', error TEXT);",
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);",
+	NULL,
+};
+
+/* Each step is a NULL-terminated list of statements run in one transaction. */
+static const char *const *const mn_store_migrations[] = {
+	migration_1,
+};
+
+#define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))
+
+#endif

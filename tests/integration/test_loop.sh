@@ -1,0 +1,176 @@
+#!/bin/sh
+# The whole loop, end to end, as a user sees it: a daemon on the builtin
+# student with a teacher configured; the user only keeps remembering. The
+# teacher (a scripted OpenAI-compatible server) labels by rules the shipped
+# weights do not know. Without any further command: uncertain encodings are
+# corrected, a run starts in the window, a candidate is trained, evaluated
+# against the shipped default on the same eval set, deployed, and new
+# encodings come from it and follow the teacher.
+. "$(dirname "$0")/lib.sh"
+export MNEMO_DATADIR="$ROOT/data"
+
+cat >"$T/teacher.json" <<'J'
+{"encode": "echo",
+ "rules": [
+  {"contains": "zorblat", "significance": "critical", "emotional_tone": "frustrating", "outcome": "failure", "salience": 0.95},
+  {"contains": "quenvix", "significance": "notable", "emotional_tone": "satisfying", "outcome": "success", "salience": 0.6}
+ ],
+ "default": {"significance": "routine", "emotional_tone": "neutral", "outcome": "ongoing", "salience": 0.3}}
+J
+python3 "$ROOT/tests/support/fake_llm.py" --port 0 --script "$T/teacher.json" \
+	--port-file "$T/port" --log "$T/teacher.log" 2>"$T/fake.err" &
+echo $! >>"$T/pids"
+i=0; while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+PORT=$(cat "$T/port")
+
+export MNEMO_CONFIG="$T/config.yaml"
+cat >"$MNEMO_CONFIG" <<Y
+teacher:
+  provider: openai
+  endpoint: http://127.0.0.1:$PORT/v1
+  model: scripted-teacher
+  timeout_s: 10
+dreaming:
+  interval: 4s
+  startup_delay: 1s
+learning:
+  min_confidence: 0.99
+  curriculum:
+    min_needs_improvement: 5
+    max_corrections_per_cycle: 400
+    cooldown_hours: 0
+  training:
+    min_new_examples: 40
+  trigger:
+    window: "00:00-00:00"
+    success_cooldown_hours: 0
+Y
+
+# the user's observations (before the daemon: encoded inline)
+python3 - "$T/obs.txt" <<'PY'
+import random, sys
+r = random.Random(7)
+subj = ["the nightly sync", "our deploy of the api", "the billing export", "the search indexer",
+        "the cache warmer", "the backup job", "the auth service", "the metrics pipeline"]
+tail = ["on host db-%d" % i for i in range(1, 9)] + ["after %d retries" % i for i in range(2, 9)]
+out = []
+for i in range(240):
+    k = i % 3
+    s = r.choice(subj)
+    if k == 0:
+        t = "The zorblat in %s showed up again %s, ticket %d." % (s, r.choice(tail), 1000 + i)
+    elif k == 1:
+        t = "Quenvix check for %s came back clean %s, build %d." % (s, r.choice(tail), 500 + i)
+    else:
+        t = "Looked at %s %s and took notes, item %d." % (s, r.choice(tail), 200 + i)
+    out.append(t)
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+n=0
+while IFS= read -r line; do
+	"$MNEMO" remember --type note "$line" >/dev/null 2>>"$T/remember.err" && n=$((n+1))
+done <"$T/obs.txt"
+check "240 observations remembered" test "$n" -eq 240
+"$MNEMO" encode --json "The zorblat in the search indexer showed up again on host db-3, ticket 9001." >"$T/before.json"
+BEFORE=$(json_get "$T/before.json" "d['encoding']['outcome']")
+
+"$MNEMO" serve >"$T/serve.log" 2>&1 &
+SERVE=$!
+echo $SERVE >>"$T/pids"
+deployed=""
+i=0
+while [ $i -lt 900 ]; do
+	deployed=$(readlink "$MNEMO_HOME/models/builtin/current" 2>/dev/null)
+	[ -n "$deployed" ] && break
+	sleep 0.2; i=$((i+1))
+done
+check "a new version was deployed without any user command ($deployed)" test "$deployed" = v0001
+"$MNEMO" experience stats --json >"$T/stats.json"
+check "teacher corrections accumulated" \
+	python3 -c "import json; d=json.load(open('$T/stats.json')); assert d['corrected'] >= 40, d"
+check "teacher got the identical production prompt with response_format" \
+	python3 -c "
+import json
+rows=[json.loads(l) for l in open('$T/teacher.log')]
+b=rows[0]['body']
+assert b['response_format']['type']=='json_schema', b
+assert 'Observation' in b['messages'][1]['content'] or 'content' in b['messages'][1]['content'].lower()
+"
+"$MNEMO" train status --json >"$T/runs.json"
+check "the run is recorded as deployed with a gate table" \
+	python3 -c "
+import json; d=json.load(open('$T/runs.json'))
+runs=d if isinstance(d,list) else d.get('runs',[d])
+r=[x for x in runs if x['state']=='deployed']
+assert r, runs
+" 
+RID=$(python3 -c "
+import json; d=json.load(open('$T/runs.json'))
+runs=d if isinstance(d,list) else d.get('runs',[d])
+print([x for x in runs if x['state']=='deployed'][0]['id'])")
+G="$MNEMO_HOME/training/requests/$RID/gate.json"
+check "gate compared candidate and the shipped default on the same eval set" \
+	python3 -c "
+import json; g=json.load(open('$G'))
+assert g['verdict'] in ('pass','deploy','deployed') or g.get('passed') is True, g.get('verdict')
+assert g['incumbent'] and g['candidate']
+"
+check "candidate agrees with the teacher on the holdout better than the default" \
+	python3 -c "
+import json; g=json.load(open('$G'))
+c,i=g['candidate']['holdout'],g['incumbent']['holdout']
+assert c['enum_acc'] > i['enum_acc'], (c['enum_acc'], i['enum_acc'])
+"
+check "hooks.after-style result file written" test -s "$MNEMO_HOME/training/requests/$RID/result.json"
+
+# new encodings come from the new version and follow the teacher
+"$MNEMO" remember --json "The zorblat in the backup job showed up again on host db-7, ticket 4242." >"$T/after.json" 2>>"$T/remember.err"
+sleep 2
+"$MNEMO" recall --json "ticket 4242" >"$T/rec.json"
+check "new memory encoded by v0001" \
+	python3 -c "import json; d=json.load(open('$T/rec.json')); m=d['memories'][0]; assert m['encoder_version']=='v0001', m['encoder_version']"
+"$MNEMO" encode --json "The zorblat in the search indexer showed up again on host db-3, ticket 9001." >"$T/after_enc.json"
+check "the student learned the teacher's rule (outcome was '$BEFORE')" \
+	test "$(json_get "$T/after_enc.json" "d['encoding']['outcome']")" = failure
+"$MNEMO" status --json >"$T/status.json"
+check "status shows the learning state and current model" \
+	python3 -c "import json; d=json.load(open('$T/status.json')); assert 'learning' in d, d.keys()"
+
+# the user keeps working: the loop closes again, on top of v0001
+python3 - "$T/obs2.txt" <<'PY'
+import random, sys
+r = random.Random(11)
+subj = ["the release train", "the log shipper", "the queue consumer", "the feature flags",
+        "the image resizer", "the mail relay"]
+out = []
+for i in range(150):
+    s = r.choice(subj)
+    if i % 2:
+        t = "Quenvix check for %s came back clean after run %d." % (s, 3000 + i)
+    else:
+        t = "The zorblat in %s hit again during run %d." % (s, 4000 + i)
+    out.append(t)
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+while IFS= read -r line; do
+	"$MNEMO" remember --type note "$line" >/dev/null 2>>"$T/remember.err"
+done <"$T/obs2.txt"
+i=0
+while [ $i -lt 900 ]; do
+	[ "$(readlink "$MNEMO_HOME/models/builtin/current" 2>/dev/null)" = v0002 ] && break
+	sleep 0.2; i=$((i+1))
+done
+check "a second version was deployed on top of the first (v0002)" \
+	test "$(readlink "$MNEMO_HOME/models/builtin/current" 2>/dev/null)" = v0002
+"$MNEMO" train status --json >"$T/runs2.json"
+check "the second run replayed what the first one trained on" \
+	python3 -c "
+import json, glob
+d=json.load(open('$T/runs2.json'))
+runs=d if isinstance(d,list) else d.get('runs',[d])
+r=[x for x in runs if x.get('deployed_version')=='v0002'][0]
+m=json.load(open(r['request_dir']+'/batch/manifest.json'))
+assert m['counts']['replay'] > 0, m['counts']
+"
+kill -TERM $SERVE; wait $SERVE; rc=$?
+check "daemon stops cleanly" test "$rc" -eq 0

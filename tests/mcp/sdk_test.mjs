@@ -1,0 +1,235 @@
+// mnemo's MCP server driven by the official MCP TypeScript SDK client.
+//
+// Spawns `mnemo mcp` ($MNEMO_BIN) over StdioClientTransport with a fresh
+// MNEMO_HOME, lists the tools, calls every tool and validates each result's
+// structuredContent against the tool's declared outputSchema (the SDK
+// validates too; this checks explicitly with Ajv), runs remember -> recall ->
+// feedback -> status, then runs two clients at once beside a running
+// `mnemo serve` on the same home. Prints "PASS name" / "FAIL name: why".
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Ajv from 'ajv';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+
+const MNEMO = process.env.MNEMO_BIN;
+if (!MNEMO) {
+  console.log('FAIL setup: MNEMO_BIN is not set');
+  process.exit(1);
+}
+const T = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'mnemo-sdk-'));
+const HOME = join(T, 'home');
+let failed = 0;
+let serve = null; // the daemon, killed on the way out whatever happens
+
+function report(name, ok, why = '') {
+  if (ok) {
+    console.log(`PASS ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}: ${typeof why === 'string' ? why : JSON.stringify(why)?.slice(0, 400)}`);
+  }
+}
+
+function serverEnv(extra = {}) {
+  // StdioClientTransport passes only a small default environment unless
+  // told otherwise; mnemo needs its home (and the test weights, if any).
+  const env = { ...process.env, MNEMO_HOME: HOME, ...extra };
+  delete env.MNEMO_CONFIG;
+  return env;
+}
+
+async function connect(name) {
+  const transport = new StdioClientTransport({
+    command: MNEMO,
+    args: ['mcp'],
+    env: serverEnv(),
+    stderr: 'pipe',
+  });
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+const validators = new Map();
+
+// Call a tool; check the result's shape and its structuredContent against
+// the declared outputSchema. Returns the result.
+async function callChecked(client, name, args, label = name) {
+  let res;
+  try {
+    res = await client.callTool({ name, arguments: args });
+  } catch (e) {
+    report(label, false, `threw ${e}`);
+    return null;
+  }
+  const textOk = Array.isArray(res.content) && res.content[0]?.type === 'text' &&
+    typeof res.content[0].text === 'string' && res.content[0].text.length > 0;
+  if (res.isError) {
+    report(label, false, `isError: ${res.content?.[0]?.text}`);
+    return res;
+  }
+  const validate = validators.get(name);
+  const valid = validate(res.structuredContent);
+  report(label, textOk && valid, valid ? res : ajv.errorsText(validate.errors));
+  return res;
+}
+
+async function main() {
+  // ---- one client: tools and schemas ----
+  const { client: a } = await connect('sdk-a');
+  const info = a.getServerVersion();
+  report('initialize: serverInfo', info?.name === 'mnemo' && typeof info.version === 'string', info);
+  report('initialize: capabilities', a.getServerCapabilities()?.tools?.listChanged === false,
+    a.getServerCapabilities());
+  report('initialize: instructions', (a.getInstructions() || '').includes('recall'));
+
+  const { tools } = await a.listTools();
+  const names = tools.map((t) => t.name).sort();
+  const want = ['amend', 'audit_encodings', 'feedback', 'forget', 'model_versions', 'recall',
+    'remember', 'status', 'train_model', 'training_status'];
+  report('tools/list: every tool', JSON.stringify(names) === JSON.stringify(want), names);
+  let schemasOk = true;
+  for (const t of tools) {
+    try {
+      validators.set(t.name, ajv.compile(t.outputSchema));
+      ajv.compile(t.inputSchema);
+    } catch (e) {
+      schemasOk = false;
+      report(`schema compiles: ${t.name}`, false, String(e));
+    }
+    schemasOk &&= t.inputSchema.additionalProperties === false && typeof t.description === 'string';
+  }
+  report('tools/list: input and output schemas compile', schemasOk);
+  const args = Object.fromEntries(tools.map((t) => [t.name, Object.keys(t.inputSchema.properties || {}).sort()]));
+  report('argument names are the contract',
+    JSON.stringify(args.remember) === '["project","source","text","type"]' &&
+    JSON.stringify(args.recall) === '["limit","project","query","since","type"]' &&
+    JSON.stringify(args.feedback) === '["memory_ids","query_id","rating"]' &&
+    JSON.stringify(args.amend) === '["encoding","memory_id"]' &&
+    JSON.stringify(args.forget) === '["memory_id"]' &&
+    JSON.stringify(args.audit_encodings) === '["category","limit"]' &&
+    JSON.stringify(args.train_model) === '["reason"]' &&
+    JSON.stringify(args.training_status) === '["request_id"]', args);
+
+  // ---- the loop: remember -> recall -> feedback -> status ----
+  const rem = await callChecked(a, 'remember', {
+    text: 'Fixed the flaky test in tests/net_test.py by raising the timeout to 30 seconds.',
+    type: 'fix', project: 'demo',
+  });
+  const mid = rem?.structuredContent?.memory_id;
+  report('remember: encoded with a memory id', rem?.structuredContent?.state === 'encoded' && !!mid,
+    rem?.structuredContent);
+  const rec = await callChecked(a, 'recall', { query: 'flaky test timeout', limit: 5, project: 'demo' });
+  const sc = rec?.structuredContent;
+  report('recall: finds the memory', !!sc?.memories?.some((m) => m.id === mid), sc);
+  report('recall: text names the query id', rec?.content?.[0]?.text?.includes(sc?.query_id));
+  const fb = await callChecked(a, 'feedback', { query_id: sc?.query_id, rating: 'helpful', memory_ids: [mid] });
+  report('feedback: rated one', fb?.structuredContent?.rated === 1, fb?.structuredContent);
+  const st = await callChecked(a, 'status', {});
+  report('status: counts the memory and rating', st?.structuredContent?.memories === 1 &&
+    st?.structuredContent?.ratings === 1, st?.structuredContent);
+
+  // ---- every other tool ----
+  const au = await callChecked(a, 'audit_encodings', { limit: 5 });
+  const enc = au?.structuredContent?.memories?.[0]?.encoding;
+  report('audit_encodings: newest first with metrics', au?.structuredContent?.memories?.[0]?.id === mid &&
+    typeof au.structuredContent.memories[0].metrics?.epr === 'number');
+  await callChecked(a, 'audit_encodings', { category: 'needs_improvement', limit: 1 }, 'audit_encodings by category');
+  if (enc) {
+    await callChecked(a, 'amend', { memory_id: mid, encoding: { ...enc, gist: 'Raised flaky test timeout to 30s' } });
+  } else {
+    report('amend', false, 'no encoding to amend');
+  }
+  await callChecked(a, 'recall', { query: 'timeout', since: '2000-01-01T00:00:00Z', type: 'fix' }, 'recall with filters');
+  await callChecked(a, 'training_status', {});
+  await callChecked(a, 'model_versions', {});
+  const estop = join(HOME, 'training.disabled');
+  writeFileSync(estop, 'sdk test\n');
+  const tm = await callChecked(a, 'train_model', { reason: 'sdk test' });
+  report('train_model: declined with a reason, not an error', tm?.structuredContent?.accepted === false &&
+    typeof tm.structuredContent.reason === 'string', tm?.structuredContent);
+  unlinkSync(estop);
+  const tmp = await callChecked(a, 'remember', { text: 'Temporary memory to forget.' }, 'remember (to forget)');
+  const fid = tmp?.structuredContent?.memory_id || tmp?.structuredContent?.raw_id;
+  await callChecked(a, 'forget', { memory_id: fid });
+
+  // ---- errors as the SDK sees them ----
+  const empty = await a.callTool({ name: 'remember', arguments: { text: '' } });
+  report('empty text: isError without structuredContent', empty.isError === true &&
+    empty.structuredContent === undefined && /empty/.test(empty.content[0].text), empty);
+  const unknownQ = await a.callTool({ name: 'feedback', arguments: { query_id: 'nope', rating: 'partial' } });
+  report('unknown query id: isError', unknownQ.isError === true, unknownQ);
+  for (const [label, call] of [
+    ['unknown tool', { name: 'no_such_tool', arguments: {} }],
+    ['missing argument', { name: 'recall', arguments: {} }],
+    ['wrong type', { name: 'recall', arguments: { query: 5 } }],
+    ['unknown argument', { name: 'forget', arguments: { memory_id: 'x', force: true } }],
+  ]) {
+    try {
+      await a.callTool(call);
+      report(`${label}: -32602`, false, 'no error');
+    } catch (e) {
+      report(`${label}: -32602`, e instanceof McpError && e.code === -32602, String(e));
+    }
+  }
+  await a.ping();
+  report('ping', true);
+  await a.close();
+
+  // ---- two clients beside a running daemon ----
+  serve = spawn(MNEMO, ['serve'], { env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let serveLog = '';
+  serve.stderr.on('data', (d) => { serveLog += d; });
+  const c1 = (await connect('sdk-1')).client;
+  const c2 = (await connect('sdk-2')).client;
+  let daemon = '';
+  for (let i = 0; i < 100 && daemon !== 'running'; i++) {
+    const s = await c1.callTool({ name: 'status', arguments: {} });
+    daemon = s.structuredContent?.daemon;
+    if (daemon !== 'running') await new Promise((r) => setTimeout(r, 100));
+  }
+  report('daemon: running beside the MCP servers', daemon === 'running', serveLog.slice(-400));
+  const writes = [];
+  for (let i = 0; i < 5; i++) {
+    writes.push(c1.callTool({ name: 'remember', arguments: { text: `alpha client observation number ${i} about zebrafish`, project: 'shared' } }));
+    writes.push(c2.callTool({ name: 'remember', arguments: { text: `bravo client observation number ${i} about zebrafish`, project: 'shared' } }));
+  }
+  const results = await Promise.all(writes);
+  report('two clients: every remember stored', results.every((r) => !r.isError &&
+    ['encoded', 'queued'].includes(r.structuredContent?.state)), results.filter((r) => r.isError));
+  for (const [label, c] of [['client 1', c1], ['client 2', c2]]) {
+    const r = await callChecked(c, 'recall', { query: 'zebrafish', limit: 20, project: 'shared' }, `${label}: recall`);
+    const texts = JSON.stringify(r?.structuredContent?.memories || []);
+    report(`${label}: recall sees both clients`, r?.structuredContent?.memories?.length === 10 &&
+      texts.includes('alpha client') && texts.includes('bravo client'), r?.structuredContent?.memories?.length);
+  }
+  // the daemon drains the queue
+  let queued = -1;
+  for (let i = 0; i < 100 && queued !== 0; i++) {
+    const s = await c2.callTool({ name: 'status', arguments: {} });
+    queued = s.structuredContent?.queue?.queued + s.structuredContent?.queue?.claimed;
+    if (queued !== 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  report('daemon: encodes what the MCP servers queued', queued === 0, `queued ${queued}`);
+  await c1.close();
+  await c2.close();
+  serve.kill('SIGTERM');
+  const code = await new Promise((r) => serve.on('exit', (c) => r(c)));
+  report('daemon: exits cleanly', code === 0, `exit ${code}: ${serveLog.slice(-400)}`);
+}
+
+try {
+  await main();
+} catch (e) {
+  report('sdk test', false, e?.stack || String(e));
+} finally {
+  if (serve && serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
+  rmSync(T, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,195 @@
+/* Unit tests for registry.c: versions copied in with meta.json, atomic
+ * `current` switch, pin, rollback, pruning - on a real data home. */
+#include "testutil.h"
+
+#include <limits.h>
+
+#include "app.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "registry.h"
+#include "store_train.h"
+
+struct fx {
+	char *dir;
+	struct mn_app a;
+	char *art;
+};
+
+/* Like tu_tmpdir, with allocations that cannot return NULL (keeps
+ * -Wformat-overflow quiet under the sanitizer build's inlining). */
+static char *tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *p = mn_xasprintf("%s/mnemo-test-XXXXXX", base && *base ? base : "/tmp");
+
+	assert_non_null(mkdtemp(p));
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = mn_xcalloc(1, sizeof(*f));
+	struct mn_err err = MN_ERR_INIT;
+	char *home, *model;
+
+	f->dir = tmpdir();
+	home = mn_xasprintf("%s/home", f->dir);
+	setenv("MNEMO_HOME", home, 1);
+	setenv("XDG_CONFIG_HOME", f->dir, 1);
+	unsetenv("MNEMO_CONFIG");
+	free(home);
+	assert_int_equal(mn_app_open(&f->a, NULL, &err), 0);
+	f->art = mn_xasprintf("%s/artifact", f->dir);
+	assert_int_equal(mn_file_mkdir_p(f->art, 0700, &err), 0);
+	model = mn_xasprintf("%s/model.bin", f->art);
+	tu_write(model, "weights");
+	free(model);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mn_app_close(&f->a);
+	free(f->art);
+	tu_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static void reg_deploy(struct fx *f, char v[16])
+{
+	struct mn_err err = MN_ERR_INIT;
+	bool sw = false;
+	json_t *gm = json_pack("{s:f,s:f}", "epr", 0.97, "sc_rate", 1.0);
+
+	assert_int_equal(mn_registry_register(&f->a, v, "builtin", f->art, NULL, gm, &err), 0);
+	assert_int_equal(mn_registry_deploy(&f->a, &sw, "builtin", v, -1, &err), 0);
+	json_decref(gm);
+}
+
+static void test_register_copies_with_meta(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char v[16], path[PATH_MAX];
+	json_t *meta;
+
+	assert_int_equal(mn_registry_register(&f->a, v, "builtin", f->art, "run-1", NULL, &err),
+			 0);
+	assert_string_equal(v, "v0001");
+	snprintf(path, sizeof(path), "%s/models/builtin/v0001/model.bin", f->a.home);
+	assert_true(mn_file_exists(path));
+	snprintf(path, sizeof(path), "%s/models/builtin/v0001/meta.json", f->a.home);
+	meta = mn_json_load_file(path, &err);
+	assert_non_null(meta);
+	assert_string_equal(mn_json_str(meta, "version", ""), "v0001");
+	assert_string_equal(mn_json_str(meta, "training_run", ""), "run-1");
+	assert_int_equal(strlen(mn_json_str(json_object_get(meta, "sha256"), "model.bin", "")), 64);
+	json_decref(meta);
+	assert_int_equal(mn_registry_register(&f->a, v, "builtin", f->art, NULL, NULL, &err), 0);
+	assert_string_equal(v, "v0002");
+}
+
+static void test_deploy_points_current_relative(void **state)
+{
+	struct fx *f = *state;
+	char v[16], cur[16], link[PATH_MAX], target[64];
+	ssize_t n;
+
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "");
+	reg_deploy(f, v);
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "v0001");
+	snprintf(link, sizeof(link), "%s/models/builtin/current", f->a.home);
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, "v0001");
+}
+
+static void test_pin_keeps_current(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char v[16], cur[16], pinned[16];
+	bool sw = true;
+
+	reg_deploy(f, v);
+	assert_int_equal(mn_registry_pin(&f->a, "builtin", "v0001", &err), 0);
+	assert_int_equal(mn_registry_register(&f->a, v, "builtin", f->art, NULL, NULL, &err), 0);
+	assert_int_equal(mn_registry_deploy(&f->a, &sw, "builtin", v, -1, &err), 0);
+	assert_false(sw);
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "v0001");
+	assert_int_equal(mn_registry_unpin(&f->a, "builtin", &err), 0);
+	assert_int_equal(mn_registry_pinned(&f->a, "builtin", pinned, &err), 0);
+	assert_string_equal(pinned, "");
+	assert_int_equal(mn_registry_deploy(&f->a, &sw, "builtin", v, -1, &err), 0);
+	assert_true(sw);
+}
+
+static void test_rollback_to_previous_then_default(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char v[16], to[16], cur[16];
+
+	reg_deploy(f, v);
+	reg_deploy(f, v);
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", NULL, "test", &err), 0);
+	assert_string_equal(to, "v0001");
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "v0001");
+	/* v0002 was rolled back from, so the next previous is the default */
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", NULL, "test", &err), 0);
+	assert_string_equal(to, "default");
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "");
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", NULL, "test", &err), MN_EINVAL);
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", "v0002", "test", &err), 0);
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "v0002");
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", "v0099", NULL, &err),
+			 MN_ENOTFOUND);
+}
+
+static void test_prune_keeps_configured_versions(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char v[16], path[PATH_MAX];
+	json_t *list;
+
+	f->a.cfg.learning.registry.keep = 2;
+	for (int i = 0; i < 5; i++)
+		reg_deploy(f, v);
+	for (int i = 1; i <= 5; i++) {
+		snprintf(path, sizeof(path), "%s/models/builtin/v%04d", f->a.home, i);
+		assert_int_equal(mn_file_is_dir(path), i >= 3);
+	}
+	assert_int_equal(mn_registry_list_json(&f->a, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 5);
+	assert_string_equal(mn_json_str(json_array_get(list, 0), "state", ""), "retired");
+	assert_true(json_is_true(json_object_get(json_array_get(list, 4), "current")));
+	json_decref(list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_register_copies_with_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_points_current_relative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_keeps_current, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_to_previous_then_default, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_prune_keeps_configured_versions, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,282 @@
+/* Unit tests for the training side: run state transitions (store_train),
+ * argv templates (orch), recovery of dead runs and the auto-trigger
+ * conditions (train) - real SQLite, real files, real child processes, the
+ * clock set through MNEMO_FAKE_NOW. */
+#include "testutil.h"
+
+#include <limits.h>
+#include <time.h>
+
+#include "app.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "base/timeutil.h"
+#include "orch.h"
+#include "store_train.h"
+#include "train.h"
+
+struct fx {
+	char *dir;
+	struct mn_app a;
+};
+
+/* Like tu_tmpdir, with allocations that cannot return NULL (keeps
+ * -Wformat-overflow quiet under the sanitizer build's inlining). */
+static char *tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *p = mn_xasprintf("%s/mnemo-test-XXXXXX", base && *base ? base : "/tmp");
+
+	assert_non_null(mkdtemp(p));
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = mn_xcalloc(1, sizeof(*f));
+	struct mn_err err = MN_ERR_INIT;
+	char *home;
+
+	f->dir = tmpdir();
+	home = mn_xasprintf("%s/home", f->dir);
+	setenv("MNEMO_HOME", home, 1);
+	setenv("XDG_CONFIG_HOME", f->dir, 1);
+	unsetenv("MNEMO_CONFIG");
+	unsetenv("MNEMO_FAKE_NOW");
+	free(home);
+	assert_int_equal(mn_app_open(&f->a, NULL, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	unsetenv("MNEMO_FAKE_NOW");
+	mn_app_close(&f->a);
+	tu_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_transition_is_compare_and_set(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_run r;
+
+	assert_int_equal(mn_store_train_insert(f->a.store, "r1", "manual", NULL, NULL, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r1", "requested", "training", NULL,
+						   &err),
+			 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r1", "requested", "training", NULL,
+						   &err),
+			 MN_EBUSY);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r1", "training,evaluating",
+						   "failed", "boom", &err),
+			 0);
+	assert_int_equal(mn_store_train_get(f->a.store, &r, "r1", &err), 0);
+	assert_string_equal(r.state, "failed");
+	assert_string_equal(r.error, "boom");
+	assert_true(r.started_at[0] && r.finished_at[0]);
+	mn_train_run_release(&r);
+	assert_int_equal(mn_store_train_transition(f->a.store, "nope", NULL, "failed", NULL, &err),
+			 MN_ENOTFOUND);
+}
+
+static void test_expand_placeholders(void **state)
+{
+	char *v[] = { "t", "--in={batch_dir}/x", "--incumbent", "{incumbent}", "{out}", "{other}",
+		      NULL };
+	struct mn_argv tmpl = { v, 6 };
+	struct mn_orch_var vars[] = { { "batch_dir", "/b" }, { "incumbent", NULL }, { "out", "/o" } };
+	char **x = mn_orch_expand(&tmpl, vars, 3);
+
+	(void)state;
+	assert_non_null(x);
+	assert_string_equal(x[0], "t");
+	assert_string_equal(x[1], "--in=/b/x");
+	assert_string_equal(x[2], "/o");       /* --incumbent {incumbent} dropped */
+	assert_string_equal(x[3], "{other}"); /* unknown words stay */
+	assert_null(x[4]);
+	mn_orch_argv_free(x);
+	vars[1].value = "/inc";
+	x = mn_orch_expand(&tmpl, vars, 3);
+	assert_string_equal(x[2], "--incumbent");
+	assert_string_equal(x[3], "/inc");
+	mn_orch_argv_free(x);
+}
+
+static void test_recover_dead_run_runs_hooks_after(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
+	struct mn_train_run r;
+	char dir[PATH_MAX], marker[PATH_MAX + 32], script[PATH_MAX + 64];
+	char *argv[] = { "sh", "-c", script, NULL };
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/training/requests/r1", f->a.home);
+	assert_int_equal(mn_file_mkdir_p(dir, 0700, &err), 0);
+	snprintf(marker, sizeof(marker), "%s/after", f->dir);
+	snprintf(script, sizeof(script), "echo $MNEMO_REQUEST_ID > %s", marker);
+	f->a.cfg.learning.training.hooks_after.v = argv;
+	f->a.cfg.learning.training.hooks_after.n = 3;
+	assert_int_equal(mn_store_train_insert(f->a.store, "r1", "manual", NULL, dir, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r1", "requested", "training", NULL,
+						   &err),
+			 0);
+	p.pid = 999999; /* no such process; and no orchestrator holds the lock */
+	assert_int_equal(mn_store_train_update(f->a.store, "r1", &p, &err), 0);
+	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
+	f->a.cfg.learning.training.hooks_after.v = NULL;
+	f->a.cfg.learning.training.hooks_after.n = 0;
+	assert_int_equal(n, 1);
+	assert_int_equal(mn_store_train_get(f->a.store, &r, "r1", &err), 0);
+	assert_string_equal(r.state, "failed");
+	assert_string_equal(r.error, "orchestrator died");
+	assert_true(r.hooks_after_ran);
+	mn_train_run_release(&r);
+	assert_true(mn_file_exists(marker));
+	snprintf(marker, sizeof(marker), "%s/result.json", dir);
+	assert_true(mn_file_exists(marker));
+}
+
+static const char *decision(json_t *phase)
+{
+	return mn_json_str(phase, "decision", "");
+}
+
+static const char *reason(json_t *phase)
+{
+	return mn_json_str(phase, "reason", "");
+}
+
+/* 2026-04-14 03:00 local time: inside the default 02:00-06:00 window. */
+static void set_clock(int hour)
+{
+	char buf[64];
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 2026 - 1900;
+	tm.tm_mon = 3;
+	tm.tm_mday = 14;
+	tm.tm_hour = hour;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	snprintf(buf, sizeof(buf), "%lld", (long long)t * 1000);
+	setenv("MNEMO_FAKE_NOW", buf, 1);
+}
+
+static void test_auto_trigger_window_and_estop(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	json_t *ph = NULL;
+	char path[PATH_MAX];
+
+	set_clock(12);
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_string_equal(decision(ph), "skipped");
+	assert_non_null(strstr(reason(ph), "outside the training window"));
+	json_decref(ph);
+	set_clock(3);
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	/* every other condition holds: only the data is missing */
+	assert_non_null(strstr(reason(ph), "too little data"));
+	json_decref(ph);
+	snprintf(path, sizeof(path), "%s/training.disabled", f->a.home);
+	tu_write(path, "");
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "training is disabled by"));
+	json_decref(ph);
+	/* drift ignores the window, not the e-stop */
+	set_clock(12);
+	assert_int_equal(mn_train_check_trigger(&f->a, true, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "training is disabled by"));
+	json_decref(ph);
+	unlink(path);
+	assert_int_equal(mn_train_check_trigger(&f->a, true, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "too little data"));
+	json_decref(ph);
+}
+
+static void add_finished(struct fx *f, const char *id, const char *state)
+{
+	struct mn_err err = MN_ERR_INIT;
+
+	assert_int_equal(mn_store_train_insert(f->a.store, id, "auto", NULL, NULL, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, id, NULL, state, NULL, &err), 0);
+}
+
+static void test_breaker_and_cooldowns(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	json_t *ph = NULL;
+
+	/* one failure at 03:00: failure cooldown (24 h) */
+	set_clock(3);
+	add_finished(f, "f1", "failed");
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "failure cooldown"));
+	json_decref(ph);
+	/* three consecutive failures: breaker open */
+	add_finished(f, "f2", "failed");
+	add_finished(f, "f3", "failed");
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "circuit breaker open"));
+	json_decref(ph);
+	/* a deploy closes it; the success cooldown (12 h) applies */
+	add_finished(f, "d1", "deployed");
+	f->a.cfg.learning.trigger.failure_cooldown_hours = 0;
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "success cooldown"));
+	json_decref(ph);
+	f->a.cfg.learning.trigger.success_cooldown_hours = 0;
+	assert_int_equal(mn_train_check_trigger(&f->a, false, &ph, &err), 0);
+	assert_non_null(strstr(reason(ph), "too little data"));
+	json_decref(ph);
+	/* state for `status` */
+	ph = mn_train_state_json(&f->a);
+	assert_string_equal(mn_json_str(json_object_get(ph, "breaker"), "state", ""), "closed");
+	assert_string_equal(mn_json_str(json_object_get(ph, "model"), "current", ""), "default");
+	json_decref(ph);
+}
+
+static void test_manual_request_declines(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char id[37], path[PATH_MAX];
+
+	assert_int_equal(mn_train_request(&f->a, "manual", NULL, id, &err), MN_EDECLINED);
+	assert_non_null(strstr(err.msg, "too little data: 0 eligible examples, need 50"));
+	snprintf(path, sizeof(path), "%s/training.disabled", f->a.home);
+	tu_write(path, "");
+	assert_int_equal(mn_train_request(&f->a, "manual", NULL, id, &err), MN_EDECLINED);
+	assert_non_null(strstr(err.msg, "training is disabled by"));
+	unlink(path);
+	assert_int_equal(mn_store_train_insert(f->a.store, "r9", "manual", NULL, NULL, &err), 0);
+	assert_int_equal(mn_train_request(&f->a, "manual", NULL, id, &err), MN_EDECLINED);
+	assert_non_null(strstr(err.msg, "run r9 is in flight"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_transition_is_compare_and_set, setup, teardown),
+		cmocka_unit_test(test_expand_placeholders),
+		cmocka_unit_test_setup_teardown(test_recover_dead_run_runs_hooks_after, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_auto_trigger_window_and_estop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_breaker_and_cooldowns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_request_declines, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
