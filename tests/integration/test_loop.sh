@@ -125,10 +125,14 @@ check "hooks.after-style result file written" test -s "$MNEMO_HOME/training/requ
 
 # new encodings come from the new version and follow the teacher
 "$MNEMO" remember --json "The zorblat in the backup job showed up again on host db-7, ticket 4242." >"$T/after.json" 2>>"$T/remember.err"
-sleep 2
-"$MNEMO" recall --json "ticket 4242" >"$T/rec.json"
+i=0
+while [ $i -lt 150 ]; do
+	"$MNEMO" recall --json "ticket 4242" >"$T/rec.json"
+	python3 -c "import json,sys; d=json.load(open('$T/rec.json')); sys.exit(0 if d['memories'] and d['memories'][0].get('encoder_version') and '4242' in d['memories'][0]['encoding']['content'] else 1)" && break
+	sleep 0.2; i=$((i+1))
+done
 check "new memory encoded by v0001" \
-	python3 -c "import json; d=json.load(open('$T/rec.json')); m=d['memories'][0]; assert m['encoder_version']=='v0001', m['encoder_version']"
+	python3 -c "import json; d=json.load(open('$T/rec.json')); m=d['memories'][0]; assert '4242' in m['encoding']['content'], m; assert m['encoder_version']=='v0001', m['encoder_version']"
 "$MNEMO" encode --json "The zorblat in the search indexer showed up again on host db-3, ticket 9001." >"$T/after_enc.json"
 check "the student learned the teacher's rule (outcome was '$BEFORE')" \
 	test "$(json_get "$T/after_enc.json" "d['encoding']['outcome']")" = failure
@@ -166,6 +170,13 @@ while [ $i -lt 900 ]; do
 	sleep 0.2; i=$((i+1))
 done
 "$MNEMO" train status --json >"$T/runs2.json"
+if [ "$cur" = v0001 ] || [ -z "$cur" ]; then
+	# say why, so a failure on another machine can be read from its log
+	echo "--- no second version; runs:"
+	"$MNEMO" train status 2>&1 | head -60
+	echo "--- daemon log (tail):"
+	tail -40 "$T/serve.log"
+fi
 check "a second version was deployed on top of the first (now $cur)" \
 	python3 -c "
 import json
