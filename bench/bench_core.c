@@ -7,7 +7,8 @@
  *      SQLite insert of the same rows with the same durability;
  *   3. recall latency (p50/p99) at 10k and 100k memories vs. a bare FTS5
  *      MATCH of the same query on the same database.
- * Built and run by `make bench` (bench/run.sh). Set BENCH_SMALL=1 for a quick run.
+ * Built and run by `make bench` (bench/run.sh). Set BENCH_SMALL=1 for a quick
+ * run, BENCH_ONLY=verify, remember or recall for one group.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -345,6 +346,8 @@ int main(void)
 	struct mn_app a;
 	char dir[] = "/tmp/mnemo-bench-XXXXXX";
 	bool small = getenv("BENCH_SMALL") != NULL;
+	/* BENCH_ONLY=verify|remember|recall runs one group */
+	const char *only = getenv("BENCH_ONLY");
 	char *home;
 
 	if (!mkdtemp(dir))
@@ -359,13 +362,22 @@ int main(void)
 		fprintf(stderr, "encoder: %s\n", err.msg);
 		return 1;
 	}
-	printf("== mnemo core benchmarks (one core, %s)\n", small ? "small" : "full");
-	bench_verify(enc, 1024, small ? 2000 : 20000);
-	bench_verify(enc, 8192, small ? 500 : 4000);
-	bench_encode_only(enc, 1024, small ? 1000 : 10000);
+	printf("== mnemo core benchmarks (one core, %s%s%s)\n", small ? "small" : "full",
+	       only ? ", only " : "", only ? only : "");
+	if (!only || !strcmp(only, "verify")) {
+		bench_verify(enc, 1024, small ? 2000 : 20000);
+		bench_verify(enc, 8192, small ? 500 : 4000);
+		bench_encode_only(enc, 1024, small ? 1000 : 10000);
+	}
 	mn_encoder_free(enc);
 	mn_config_release(&cfg);
-	bench_remember(home, small ? 500 : 5000);
+	if (!only || !strcmp(only, "remember"))
+		bench_remember(home, small ? 500 : 5000);
+	if (only && strcmp(only, "recall")) {
+		mn_file_remove_tree(dir, &err);
+		free(home);
+		return 0;
+	}
 	if (mn_app_open(&a, NULL, &err)) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		return 1;

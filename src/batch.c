@@ -129,6 +129,33 @@ static int by_key(const void *a, const void *b)
 	return strcmp(((const struct item *)a)->key, ((const struct item *)b)->key);
 }
 
+/* The replay order: the seed set and the rows earlier versions learned,
+ * each sorted and shuffled with the seed, taken in turn (one from each)
+ * until the shorter runs out. Uniform sampling from the union would let a
+ * large seed set crowd out what the user's own versions learned. All of
+ * `learned` moves into `seed`. */
+static void interleave(struct items *seed, struct items *learned, uint64_t rng)
+{
+	struct items out = { 0 };
+	size_t i = 0, j = 0;
+
+	sort_items(seed->v, seed->n, by_key);
+	shuffle(seed->v, seed->n, rng);
+	sort_items(learned->v, learned->n, by_key);
+	shuffle(learned->v, learned->n, rng ^ 0x6c6561726e6564ULL);
+	while (i < seed->n || j < learned->n) {
+		struct items *from = j >= learned->n || (i < seed->n && (i + j) % 2 == 0) ? seed
+											  : learned;
+		size_t *k = from == seed ? &i : &j;
+
+		*items_push(&out) = from->v[(*k)++];
+	}
+	free(seed->v);
+	free(learned->v);
+	*seed = out;
+	memset(learned, 0, sizeof(*learned));
+}
+
 /* Human before teacher before gold; then the stable key. */
 static int by_priority(const void *a, const void *b)
 {
@@ -395,7 +422,7 @@ int mn_batch_assemble(struct mn_app *a, struct mn_batch_result *out,
 	int cap = c->learning.training.max_examples_per_run;
 	struct mn_learn_row *rows = NULL;
 	size_t nrows = 0;
-	struct items cand = { 0 }, valid = { 0 }, train = { 0 }, replay = { 0 };
+	struct items cand = { 0 }, valid = { 0 }, train = { 0 }, replay = { 0 }, learned = { 0 };
 	struct mn_hashset seen = MN_HASHSET_INIT, seen_valid = MN_HASHSET_INIT;
 	struct out_file files[F_N] = {
 		{ "train.jsonl", MN_BUF_INIT, 0 },     { "train.raw.jsonl", MN_BUF_INIT, 0 },
@@ -482,7 +509,8 @@ int mn_batch_assemble(struct mn_app *a, struct mn_batch_result *out,
 	}
 	/* Rows earlier deployed runs trained on join the replay pool, so a new
 	 * version does not forget what the last one learned (the holdout, which
-	 * keeps growing, would reject it otherwise). */
+	 * keeps growing, would reject it otherwise). They are drawn as often as
+	 * the seed set, however large it is (see interleave). */
 	if (ratio > 0) {
 		struct mn_learn_row *trained = NULL;
 		size_t ntrained = 0;
@@ -491,12 +519,12 @@ int mn_batch_assemble(struct mn_app *a, struct mn_batch_result *out,
 		if (ret)
 			goto out;
 		for (size_t i = 0; i < ntrained; i++) {
-			struct item *it = items_push(&replay);
+			struct item *it = items_push(&learned);
 
 			if (!item_from_row(it, &trained[i], max_chars,
 					   c->learning.training.holdout_fraction) || it->holdout) {
 				item_release(it);
-				replay.n--;
+				learned.n--;
 				continue;
 			}
 			it->src = SRC_REPLAY;
@@ -512,7 +540,7 @@ int mn_batch_assemble(struct mn_app *a, struct mn_batch_result *out,
 				 "not in a batch, not in the holdout)");
 		goto out;
 	}
-	if (replay.n) {
+	if (replay.n || learned.n) {
 		/* New rows keep (1 - ratio) of the cap; replay fills the rest in
 		 * proportion. */
 		size_t cap_new = (size_t)cap;
@@ -532,8 +560,7 @@ int mn_batch_assemble(struct mn_app *a, struct mn_batch_result *out,
 				  : (size_t)llround((double)n_new * ratio / (1.0 - ratio));
 		if (want > (size_t)cap - n_new)
 			want = (size_t)cap - n_new;
-		sort_items(replay.v, replay.n, by_key);
-		shuffle(replay.v, replay.n, (uint64_t)c->learning.training.seed ^ 0x7265706cULL);
+		interleave(&replay, &learned, (uint64_t)c->learning.training.seed ^ 0x7265706cULL);
 		for (size_t i = 0; i < replay.n && train.n < n_new + want; i++) {
 			struct item *it = &replay.v[i];
 
@@ -675,6 +702,7 @@ out:
 	items_release(&valid);
 	items_release(&train);
 	items_release(&replay);
+	items_release(&learned);
 	mn_hashset_release(&seen);
 	mn_hashset_release(&seen_valid);
 	free(claim_ids);

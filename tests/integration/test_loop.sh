@@ -44,6 +44,7 @@ learning:
   trigger:
     window: "00:00-00:00"
     success_cooldown_hours: 0
+    failure_cooldown_hours: 0
 Y
 
 # the user's observations (before the daemon: encoded inline)
@@ -140,14 +141,19 @@ check "the student learned the teacher's rule (outcome was '$BEFORE')" \
 check "status shows the learning state and current model" \
 	python3 -c "import json; d=json.load(open('$T/status.json')); assert 'learning' in d, d.keys()"
 
-# the user keeps working: the loop closes again, on top of v0001
+# the user keeps working: the loop closes again, on top of v0001. The gate
+# may reject a candidate (a few holdout items decide a 2-point regression
+# check); the user keeps remembering, and a later run with more data gets
+# through. How many more cycles run meanwhile depends on the machine's
+# speed, so wait for any version after v0001, then look at the run that
+# deployed v0002 and check it was trained on top of v0001.
 python3 - "$T/obs2.txt" <<'PY'
 import random, sys
 r = random.Random(11)
 subj = ["the release train", "the log shipper", "the queue consumer", "the feature flags",
         "the image resizer", "the mail relay"]
 out = []
-for i in range(150):
+for i in range(400):
     s = r.choice(subj)
     if i % 2:
         t = "Quenvix check for %s came back clean after run %d." % (s, 3000 + i)
@@ -156,18 +162,21 @@ for i in range(150):
     out.append(t)
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 PY
-while IFS= read -r line; do
-	"$MNEMO" remember --type note "$line" >/dev/null 2>>"$T/remember.err"
-done <"$T/obs2.txt"
-# How many more cycles run while the user types depends on the machine's
-# speed, so wait for any version after v0001, then look at the run that
-# deployed v0002 and check it was trained on top of v0001.
-i=0
 cur=v0001
-while [ $i -lt 900 ]; do
-	cur=$(readlink "$MNEMO_HOME/models/builtin/current" 2>/dev/null)
+round=0
+while [ $round -lt 8 ]; do
+	sed -n "$((round * 50 + 1)),$((round * 50 + 50))p" "$T/obs2.txt" >"$T/round.txt"
+	while IFS= read -r line; do
+		"$MNEMO" remember --type note "$line" >/dev/null 2>>"$T/remember.err"
+	done <"$T/round.txt"
+	i=0
+	while [ $i -lt 150 ]; do
+		cur=$(readlink "$MNEMO_HOME/models/builtin/current" 2>/dev/null)
+		[ -n "$cur" ] && [ "$cur" != v0001 ] && break
+		sleep 0.2; i=$((i+1))
+	done
 	[ -n "$cur" ] && [ "$cur" != v0001 ] && break
-	sleep 0.2; i=$((i+1))
+	round=$((round+1))
 done
 "$MNEMO" train status --json >"$T/runs2.json"
 if [ "$cur" = v0001 ] || [ -z "$cur" ]; then

@@ -681,6 +681,49 @@ static void test_trained_rows_are_replayed(void **state)
 	free(dir);
 }
 
+/* A seed set many times larger than what earlier versions learned must not
+ * crowd it out: replay takes from both in turn. */
+static void test_replay_balances_seed_and_learned(void **state)
+{
+	struct lf *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_batch_result r;
+	char *dir = sub_dir(f, "next"), *rp = sub_dir(f, "seed.jsonl");
+	json_t *raw, *row;
+	size_t i;
+	int learned = 0, seed = 0;
+
+	f->a.cfg.learning.training.holdout_fraction = 0;
+	f->a.cfg.learning.training.replay_ratio = 0.5;
+	write_replay(f, rp, 400);
+	add_golds(f, 0, 10);
+	assemble(f, &r, "first", true, "run-1");
+	mn_batch_result_release(&r);
+	assert_int_equal(mn_batch_mark_trained(&f->a, "run-1", "run-1", &err), 0);
+	add_golds(f, 100, 10);
+	assemble(f, &r, "next", true, "run-2");
+	assert_int_equal(r.n_train - r.n_replay, 10);
+	assert_int_equal(r.n_replay, 10);
+	raw = read_jsonl(dir, "train.raw.jsonl");
+	json_array_foreach(raw, i, row) {
+		const char *in = mn_json_str(row, "raw_input", "");
+
+		if (strcmp(mn_json_str(row, "source", ""), "replay"))
+			continue;
+		if (!strncmp(in, "Seed example", 12))
+			seed++;
+		else if (strstr(in, "Observation ") && atoi(strstr(in, "Observation ") + 12) < 10)
+			learned++;
+	}
+	/* uniform sampling from the union would give about 10 * 10/410 */
+	assert_int_equal(learned, 5);
+	assert_int_equal(seed, 5);
+	json_decref(raw);
+	mn_batch_result_release(&r);
+	free(rp);
+	free(dir);
+}
+
 static void test_count_eligible_leaves_out_holdout(void **state)
 {
 	struct lf *f = *state;
@@ -719,6 +762,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_claim_release_and_mark_trained, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_trained_rows_are_replayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_balances_seed_and_learned, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_count_eligible_leaves_out_holdout, setup,
 						teardown),
 	};
