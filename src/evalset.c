@@ -22,6 +22,7 @@ void mn_evalset_init(struct mn_evalset *s)
 {
 	s->items = NULL;
 	s->n = s->alloc = 0;
+	s->max_input_chars = 0;
 }
 
 void mn_evalset_release(struct mn_evalset *s)
@@ -227,7 +228,9 @@ int mn_evalset_run(struct mn_eval_report *out, const struct mn_evalset *s, mn_ev
 	for (size_t i = 0; i < s->n; i++) {
 		const struct mn_eval_item *it = &s->items[i];
 		size_t len = strlen(it->input);
-		size_t cut = mn_prompt_input_len(it->input, len, MN_PROMPT_MAX_INPUT_DEFAULT);
+		size_t cut = mn_prompt_input_len(it->input, len,
+						 s->max_input_chars ? s->max_input_chars
+								    : MN_PROMPT_MAX_INPUT_DEFAULT);
 		struct mn_err e = MN_ERR_INIT;
 		json_t *enc = NULL;
 		const json_t *tc, *ts;

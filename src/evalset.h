@@ -25,6 +25,7 @@ struct mn_eval_item {
 struct mn_evalset {
 	struct mn_eval_item *items;
 	size_t n, alloc;
+	size_t max_input_chars; /* inputs are cut here; 0 = the default */
 };
 
 void mn_evalset_init(struct mn_evalset *s);
@@ -52,8 +53,8 @@ struct mn_eval_report {
 };
 
 /* Encode every item with fn and score it with mn_verify_score against the
- * input the encoder saw (cut with mn_prompt_input_len at the default
- * encoding.max_input_chars), then compare with the target. An encode
+ * input the encoder saw (cut with mn_prompt_input_len at s->max_input_chars,
+ * the default encoding.max_input_chars when 0), then compare with the target. An encode
  * failure counts as SC 0, EPR 0, NP 0, every agreement wrong, concept F1 0
  * and salience error 1. Agreement metrics average over the items whose
  * target has the field. MN_EINVAL for an empty set. */

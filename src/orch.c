@@ -467,6 +467,9 @@ static int evaluate(struct run *r, json_t **out_gate, struct mn_err *err)
 	ret = mn_evaluate_load(&set, probe, holdout, err);
 	if (ret)
 		goto out;
+	/* cut as the production encoder cuts */
+	set.all.max_input_chars = set.holdout.max_input_chars =
+		(size_t)a->cfg.encoding.max_input_chars;
 	logline(r, "evaluating on %zu items (%zu probe from %s, %zu holdout)", set.all.n,
 		set.n_probe, probe ? probe : "none", set.holdout.n);
 	if (r->builtin) {

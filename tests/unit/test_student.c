@@ -650,6 +650,7 @@ static void test_train_skips_bad_lines_and_needs_rows(void **state)
 struct fake {
 	json_t *outputs[8];
 	size_t next;
+	size_t longest; /* the longest input the encoder was given */
 };
 
 static int fake_fn(void *payload, json_t **out, const char *input, size_t len, const char *source,
@@ -659,9 +660,10 @@ static int fake_fn(void *payload, json_t **out, const char *input, size_t len, c
 	json_t *o = f->outputs[f->next++];
 
 	(void)input;
-	(void)len;
 	(void)source;
 	(void)type;
+	if (len > f->longest)
+		f->longest = len;
 	if (!o)
 		return mn_err_set(err, MN_EFAIL, "fake failure");
 	*out = json_incref(o);
@@ -684,7 +686,7 @@ static void test_evalset_metrics_on_hand_made_cases(void **state)
 	struct mn_evalset set;
 	struct mn_eval_report r;
 	struct mn_err err = MN_ERR_INIT;
-	struct fake f = { { NULL }, 0 };
+	struct fake f = { { NULL }, 0, 0 };
 	FILE *fp;
 	json_t *t1, *t2, *t3, *row;
 	char *line;
@@ -752,6 +754,14 @@ static void test_evalset_metrics_on_hand_made_cases(void **state)
 	assert_int_equal(r.n_failed, 0);
 	assert_true(r.sc_rate == 1.0);
 	assert_true(r.epr >= 0.9);
+
+	/* inputs are cut where the set says (the production encoder's limit) */
+	assert_int_equal(f.longest, strlen("deploy v1.2 ok"));
+	f.next = 0;
+	f.longest = 0;
+	set.max_input_chars = 4;
+	assert_int_equal(mn_evalset_run(&r, &set, fake_fn, &f, &err), 0);
+	assert_true(f.longest > 0 && f.longest <= 4);
 
 	for (int i = 0; i < 2; i++)
 		json_decref(f.outputs[i]);
