@@ -30,3 +30,12 @@ expect_rc() {
 }
 # json_get FILE PYTHON-EXPR (d is the parsed JSON)
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# eventually SECS COMMAND...: succeed as soon as the command does, within SECS
+eventually() {
+	n=$(($1 * 10)); shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}

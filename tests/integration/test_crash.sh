@@ -8,7 +8,7 @@
 SERVE=$!
 echo $SERVE >>"$T/pids"
 i=0
-while [ $i -lt 50 ] && ! grep -q "serving" "$T/serve.log"; do sleep 0.1; i=$((i+1)); done
+while [ $i -lt 300 ] && ! grep -q "serving" "$T/serve.log"; do sleep 0.1; i=$((i+1)); done
 check "daemon started" grep -q "serving" "$T/serve.log"
 
 # four writers, 40 memories each, while the daemon encodes

@@ -20,7 +20,7 @@ J
 python3 "$ROOT/tests/support/fake_llm.py" --port 0 --script "$T/teacher.json" \
 	--port-file "$T/port" --log "$T/teacher.log" 2>"$T/fake.err" &
 echo $! >>"$T/pids"
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -s "$T/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 PORT=$(cat "$T/port")
 
 export MNEMO_CONFIG="$T/config.yaml"

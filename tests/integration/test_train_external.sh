@@ -9,7 +9,7 @@
 echo '{"encode": "echo"}' > "$T/echo.json"
 python3 "$SUP/fake_llm.py" --port 0 --port-file "$T/port" --script "$T/echo.json" &
 echo $! >> "$T/pids"
-i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -s "$T/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 PORT=$(cat "$T/port")
 
 write_config "student:" \

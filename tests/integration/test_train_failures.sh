@@ -38,9 +38,9 @@ write_config "learning:" "  training:" "    trainer:" \
 ID=$("$MNEMO" train request --batch-dir "$T/b" 2>/dev/null)
 D="$MNEMO_HOME/training/requests/$ID"
 kill -9 "$(wait_hang "$D")"
-check "sigkill trainer: failed" wait_state "$ID" failed 10
+check "sigkill trainer: failed" wait_state "$ID" failed 60
 check "sigkill trainer: error says signal 9" sh -c "'$MNEMO' train status '$ID' --json | grep -q 'signal 9'"
-check "sigkill trainer: hooks.after ran" sh -c "sleep 0.5; grep -q '$ID' '$T/after.txt'"
+check "sigkill trainer: hooks.after ran" eventually 20 grep -q "$ID" "$T/after.txt"
 check "sigkill trainer: result.json" test -s "$D/result.json"
 
 # the orchestrator itself killed mid-run -> recovery on the next request
@@ -51,7 +51,7 @@ TPID=$(wait_hang "$D")
 # at its first heartbeat tick, up to 500 ms after the trainer started: kill it
 # after that. (Killed before, the trainer is never stopped: a product bug,
 # reported separately; this check is about the recorded case.)
-i=0; while [ ! -s "$D/trainer.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ ! -s "$D/trainer.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 check "orchestrator running: state training" test "$(run_state "$ID")" = training
 OPID=$(json_get "$T/st.json" "d['pid']")
 expect_rc "in-flight run declines a new request" 5 "$MNEMO" train request --batch-dir "$T/b"
@@ -64,8 +64,7 @@ write_config "learning:" "  training:" "    hooks:" "$AFTER"
 check "orchestrator killed: run failed" test "$(run_state "$ID")" = failed
 check "orchestrator killed: says orchestrator died" sh -c "'$MNEMO' train status '$ID' --json | grep -q 'orchestrator died'"
 check "orchestrator killed: hooks.after ran" ran_after "$ID"
-sleep 0.5
-check "orchestrator killed: orphaned trainer stopped" dead "$TPID"
+check "orchestrator killed: orphaned trainer stopped" eventually 20 dead "$TPID"
 check "next run works" test "$(json_get "$T/r.json" "d['state']")" = deployed
 
 # cancel a running run: SIGTERM to the orchestrator -> cancelled, hooks.after
@@ -75,7 +74,7 @@ ID=$("$MNEMO" train request --batch-dir "$T/b" 2>/dev/null)
 D="$MNEMO_HOME/training/requests/$ID"
 wait_hang "$D" >/dev/null
 check "cancel running run" "$MNEMO" train cancel "$ID"
-check "cancelled" wait_state "$ID" cancelled 15
+check "cancelled" wait_state "$ID" cancelled 60
 check "cancel: hooks.after ran" ran_after "$ID"
 check "cancel: current untouched" test "$(current)" = v0001
 expect_rc "cancel an ended run: invalid" 4 "$MNEMO" train cancel "$ID"

@@ -37,7 +37,7 @@ sleep 1
 for i in 1 2 3 4; do
 	"$MNEMO" remember "Rotated the TLS certificate on host web$i; expires 2027-0$i-01." >/dev/null 2>&1
 done
-i=0; while [ "$(current)" != v0001 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while [ "$(current)" != v0001 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 check "observer rolled back to v0001" test "$(current)" = v0001
 check "run marked rolled_back" test "$(run_state "$R2")" = rolled_back
 check "version marked rolled_back with live metrics" python3 -c "

@@ -64,6 +64,6 @@ alive() { ! dead "$1"; }
 # wait_hang REQUEST_DIR: wait for trainer_hang.sh to write its pid; print it
 # and note it for cleanup (a trainer left running by a failed check)
 wait_hang() {
-	i=0; while [ ! -s "$1/hang.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	i=0; while [ ! -s "$1/hang.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	cat "$1/hang.pid" 2>/dev/null | tee -a "$T/pids"
 }
