@@ -86,6 +86,18 @@ while [ $i -lt 900 ]; do
 	sleep 0.2; i=$((i+1))
 done
 check "a new version was deployed without any user command ($deployed)" test "$deployed" = v0001
+# The orchestrator swaps `current`, then records the run and writes
+# result.json: wait for the record too (a loaded machine shows the gap).
+run_recorded() {
+	"$MNEMO" train status --json >"$T/runs.json" 2>/dev/null
+	python3 -c "
+import json, os, sys
+d=json.load(open('$T/runs.json'))
+runs=d if isinstance(d,list) else d.get('runs',[d])
+r=[x for x in runs if x['state']=='deployed' and x.get('deployed_version')==sys.argv[1]]
+sys.exit(0 if r and os.path.exists(r[0]['request_dir']+'/result.json') else 1)" "$1"
+}
+eventually 30 run_recorded v0001 >/dev/null 2>&1
 "$MNEMO" experience stats --json >"$T/stats.json"
 check "teacher corrections accumulated" \
 	python3 -c "import json; d=json.load(open('$T/stats.json')); assert d['corrected'] >= 40, d"
@@ -97,7 +109,6 @@ b=rows[0]['body']
 assert b['response_format']['type']=='json_schema', b
 assert 'Observation' in b['messages'][1]['content'] or 'content' in b['messages'][1]['content'].lower()
 "
-"$MNEMO" train status --json >"$T/runs.json"
 check "the run is recorded as deployed with a gate table" \
 	python3 -c "
 import json; d=json.load(open('$T/runs.json'))
@@ -178,6 +189,7 @@ while [ $round -lt 8 ]; do
 	[ -n "$cur" ] && [ "$cur" != v0001 ] && break
 	round=$((round+1))
 done
+[ -n "$cur" ] && [ "$cur" != v0001 ] && eventually 30 run_recorded v0002 >/dev/null 2>&1
 "$MNEMO" train status --json >"$T/runs2.json"
 if [ "$cur" = v0001 ] || [ -z "$cur" ]; then
 	# say why, so a failure on another machine can be read from its log

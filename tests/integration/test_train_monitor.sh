@@ -39,13 +39,15 @@ for i in 1 2 3 4; do
 done
 i=0; while [ "$(current)" != v0001 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 check "observer rolled back to v0001" test "$(current)" = v0001
-check "run marked rolled_back" test "$(run_state "$R2")" = rolled_back
-check "version marked rolled_back with live metrics" python3 -c "
+# the daemon swaps `current` first, then records the run: wait for both
+state_is() { test "$(run_state "$1")" = "$2"; }
+check "run marked rolled_back" eventually 20 state_is "$R2" rolled_back
+check "version marked rolled_back with live metrics" eventually 20 python3 -c "
 import json,sys,subprocess
 d=json.loads(subprocess.check_output([sys.argv[1],'model','list','--json']))
 v=[x for x in d if x['version']=='v0002'][0]
 sys.exit(0 if v['state']=='rolled_back' and v['live_metrics']['verdict']=='rolled_back' and v['live_metrics']['n']==3 else 1)" "$MNEMO"
-check "monitor logged the rollback" grep -q "post-deploy monitor" "$T/serve.log"
+check "monitor logged the rollback" eventually 20 grep -q "post-deploy monitor" "$T/serve.log"
 kill -TERM $SP; wait $SP 2>/dev/null
 
 # through the dream cycle: deploy again, encode inline with the CLI, dream
