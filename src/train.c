@@ -138,21 +138,46 @@ static void write_result_file(struct mn_app *a, const char *id)
 	mn_train_run_release(&r);
 }
 
+/* Did the run's orchestrator die after switching `current` to its
+ * candidate (the deploy's last step)? Then its model is serving. */
+static bool switched_before_death(struct mn_app *a, const struct mn_train_run *r)
+{
+	char student[64], cur[16];
+
+	if (!r->candidate_version || !r->candidate_version[0])
+		return false;
+	mn_registry_student(student, &a->cfg);
+	mn_registry_current(a, student, cur);
+	return !strcmp(cur, r->candidate_version);
+}
+
 /* End a run whose orchestrator is gone: failed, trainer stopped, rows
- * released, hooks.after, result.json. */
+ * released, hooks.after, result.json. A run that had already switched
+ * `current` to its candidate is recorded as deployed instead (rows
+ * trained): the database must not call a serving model's run failed. */
 static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 {
 	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
 	struct mn_err e = MN_ERR_INIT;
+	bool serving = switched_before_death(a, r);
 
 	if (mn_store_train_transition(a->store, r->id, "requested,training,evaluating",
-				      MN_RUN_FAILED, why, &e))
+				      serving ? MN_RUN_DEPLOYED : MN_RUN_FAILED,
+				      serving ? NULL : why, &e))
 		return 0; /* it moved on by itself meanwhile */
-	mn_warn("train", "run %s: %s", r->id, why);
 	if (r->request_dir)
 		kill_orphan_trainer(r->request_dir);
-	if (r->batch_id && mn_batch_release(a, r->id, &e))
-		mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
+	if (serving) {
+		mn_warn("train", "run %s: %s after switching current to %s: recorded as deployed",
+			r->id, why, r->candidate_version);
+		p.deployed_version = r->candidate_version;
+		if (r->batch_id && mn_batch_mark_trained(a, r->id, r->id, &e))
+			mn_warn("train", "run %s: could not mark rows trained: %s", r->id, e.msg);
+	} else {
+		mn_warn("train", "run %s: %s", r->id, why);
+		if (r->batch_id && mn_batch_release(a, r->id, &e))
+			mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
+	}
 	if (r->request_dir && strcmp(r->state, MN_RUN_REQUESTED))
 		run_hooks_after(a, r);
 	p.hooks_after_ran = 1;

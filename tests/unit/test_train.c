@@ -144,6 +144,41 @@ static void test_recover_dead_run_runs_hooks_after(void **state)
 	assert_true(mn_file_exists(marker));
 }
 
+/* Killed between the switch of `current` and its own record: the model is
+ * serving, so recovery records the run as deployed, not failed. */
+static void test_recover_run_that_switched_current(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
+	struct mn_train_run r;
+	char dir[PATH_MAX], models[PATH_MAX], link[PATH_MAX + 16];
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/training/requests/r2", f->a.home);
+	snprintf(models, sizeof(models), "%s/models/builtin/v0001", f->a.home);
+	assert_int_equal(mn_file_mkdir_p(dir, 0700, &err), 0);
+	assert_int_equal(mn_file_mkdir_p(models, 0700, &err), 0);
+	snprintf(link, sizeof(link), "%s/models/builtin/current", f->a.home);
+	assert_int_equal(symlink("v0001", link), 0);
+	assert_int_equal(mn_store_train_insert(f->a.store, "r2", "manual", NULL, dir, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r2", "requested", "evaluating",
+						   NULL, &err),
+			 0);
+	p.pid = 999999;
+	p.candidate_version = "v0001";
+	assert_int_equal(mn_store_train_update(f->a.store, "r2", &p, &err), 0);
+	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mn_store_train_get(f->a.store, &r, "r2", &err), 0);
+	assert_string_equal(r.state, "deployed");
+	assert_string_equal(r.deployed_version, "v0001");
+	assert_true(r.finished_at[0] != '\0');
+	mn_train_run_release(&r);
+	snprintf(link, sizeof(link), "%s/result.json", dir);
+	assert_true(mn_file_exists(link));
+}
+
 static const char *decision(json_t *phase)
 {
 	return mn_json_str(phase, "decision", "");
@@ -271,6 +306,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_transition_is_compare_and_set, setup, teardown),
 		cmocka_unit_test(test_expand_placeholders),
+		cmocka_unit_test_setup_teardown(test_recover_run_that_switched_current, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_dead_run_runs_hooks_after, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_auto_trigger_window_and_estop, setup, teardown),
