@@ -1,10 +1,12 @@
 #include "registry.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,21 +409,158 @@ static void previous_version(char out[16], const struct mn_model_version *v, siz
 		snprintf(out, 16, "%s", best);
 }
 
+/* A rollback records its intent before it moves `current`, and clears it
+ * in the same transaction that records the result; a rollback killed in
+ * between is finished (or dropped) by mn_registry_recover. */
+static char *intent_key(const char *student)
+{
+	return mn_xasprintf("registry.%s.rollback", student);
+}
+
+/* The database side of a rollback from `from` ("" = shipped default) to
+ * `target`, in one transaction: the pin ends, target is deployed, from and
+ * the run that deployed it are rolled back, the intent is cleared. */
+static int record_rollback(struct mn_app *a, const char *student, const char *from,
+			   const char *target, const char *why, struct mn_err *err)
+{
+	struct mn_model_version from_row;
+	char *pin = pin_key(student), *intent = intent_key(student);
+	int ret;
+
+	memset(&from_row, 0, sizeof(from_row));
+	ret = mn_store_begin(a->store, err);
+	if (ret)
+		goto out;
+	ret = mn_store_meta_set(a->store, pin, NULL, err);
+	if (!ret && strcmp(target, MN_REGISTRY_DEFAULT))
+		ret = mn_store_model_set_state(a->store, student, target, "deployed", err);
+	if (!ret && from[0] && !mn_store_model_get(a->store, &from_row, student, from, NULL)) {
+		ret = mn_store_model_set_state(a->store, student, from, "rolled_back", err);
+		if (!ret && from_row.training_run) {
+			struct mn_err e2 = MN_ERR_INIT;
+
+			/* Only a deployed run changes; a pinned-registered one stays. */
+			mn_store_train_transition(a->store, from_row.training_run, "deployed",
+						  "rolled_back", why, &e2);
+		}
+	}
+	if (!ret)
+		ret = mn_store_meta_set(a->store, intent, NULL, err);
+	if (!ret)
+		ret = mn_store_commit(a->store, err);
+	else
+		mn_store_rollback(a->store);
+out:
+	mn_model_version_release(&from_row);
+	free(pin);
+	free(intent);
+	return ret;
+}
+
+/* With the registry lock held: finish a rollback that moved `current` but
+ * died before recording it; drop one that never moved it. */
+static int recover_locked(struct mn_app *a, const char *student, struct mn_err *err)
+{
+	char *key = intent_key(student), *v = NULL;
+	char cur[16];
+	json_t *o = NULL;
+	int ret = mn_store_meta_get(a->store, &v, key, err);
+
+	if (ret || !v)
+		goto out;
+	{
+		struct mn_err perr = MN_ERR_INIT;
+
+		o = mn_json_parse(v, strlen(v), &perr); /* unreadable: dropped below */
+	}
+	mn_registry_current(a, student, cur);
+	if (o && !strcmp(mn_json_str(o, "to", ""), cur[0] ? cur : MN_REGISTRY_DEFAULT)) {
+		mn_warn("registry", "finishing an interrupted rollback of %s from %s to %s", student,
+			mn_json_str(o, "from", "")[0] ? mn_json_str(o, "from", "")
+						    : MN_REGISTRY_DEFAULT,
+			mn_json_str(o, "to", ""));
+		ret = record_rollback(a, student, mn_json_str(o, "from", ""),
+				      mn_json_str(o, "to", ""), mn_json_str(o, "why", NULL), err);
+	} else {
+		mn_warn("registry", "dropping an interrupted rollback of %s that never moved current",
+			student);
+		ret = mn_store_meta_set(a->store, key, NULL, err);
+	}
+out:
+	json_decref(o);
+	free(v);
+	free(key);
+	return ret;
+}
+
+/* Is name "<anything><infix><pid>" with a pid that no longer runs? */
+static bool dead_temp(const char *name, const char *infix)
+{
+	const char *p = strstr(name, infix);
+	char *end;
+	long pid;
+
+	if (!p)
+		return false;
+	p += strlen(infix);
+	pid = strtol(p, &end, 10);
+	if (end == p || *end || pid <= 0)
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Remove what a killed register or link swap left in models/<student>/:
+ * vNNNN.tmp.PID copies and current.new.PID links of dead processes. */
+static void clean_temps(struct mn_app *a, const char *student)
+{
+	char *dir = student_dir(a, student);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (dead_temp(de->d_name, ".tmp.") || dead_temp(de->d_name, "current.new.")) {
+			char *path = mn_xasprintf("%s/%s", dir, de->d_name);
+			struct mn_err e = MN_ERR_INIT;
+
+			mn_warn("registry", "removing '%s', left by a process that died", path);
+			if (mn_file_remove_tree(path, &e))
+				mn_warn("registry", "%s", e.msg);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+int mn_registry_recover(struct mn_app *a, const char *student, struct mn_err *err)
+{
+	int fd = -1, ret = lock_registry(&fd, a, student, err);
+
+	if (!ret) {
+		clean_temps(a, student);
+		ret = recover_locked(a, student, err);
+	}
+	unlock_registry(fd);
+	return ret;
+}
+
 int mn_registry_rollback(struct mn_app *a, char to[16], const char *student,
 			 const char *version, const char *why, struct mn_err *err)
 {
-	struct mn_model_version *v = NULL, from_row;
+	struct mn_model_version *v = NULL;
 	size_t n = 0;
 	char cur[16], target[16];
-	char *key = NULL;
+	char *key = NULL, *intent = NULL;
 	int fd = -1, ret;
 
-	memset(&from_row, 0, sizeof(from_row));
 	to[0] = '\0';
 	ret = lock_registry(&fd, a, student, err);
 	if (ret)
 		return ret;
-	ret = mn_store_model_list(a->store, &v, &n, student, err);
+	ret = recover_locked(a, student, err);
+	if (!ret)
+		ret = mn_store_model_list(a->store, &v, &n, student, err);
 	if (ret)
 		goto out;
 	mn_registry_current(a, student, cur);
@@ -457,6 +596,16 @@ int mn_registry_rollback(struct mn_app *a, char to[16], const char *student,
 		ret = mn_err_set(err, MN_EINVAL, "'%s' is already current", target);
 		goto out;
 	}
+	key = intent_key(student);
+	{
+		json_t *o = json_pack("{s:s,s:s,s:s?}", "from", cur, "to", target, "why", why);
+
+		intent = mn_json_dumps(o);
+		json_decref(o);
+	}
+	ret = mn_store_meta_set(a->store, key, intent, err);
+	if (ret)
+		goto out;
 	ret = point_current(a, student, target, err);
 	if (!ret && strcmp(target, MN_REGISTRY_DEFAULT))
 		ret = run_deploy_command(a, student, target, -1, err);
@@ -464,32 +613,20 @@ int mn_registry_rollback(struct mn_app *a, char to[16], const char *student,
 		struct mn_err e2 = MN_ERR_INIT;
 
 		point_current(a, student, cur, &e2);
+		mn_store_meta_set(a->store, key, NULL, &e2);
 		goto out;
 	}
-	/* An explicit rollback ends a pin. */
-	key = pin_key(student);
-	ret = mn_store_meta_set(a->store, key, NULL, err);
-	if (!ret && strcmp(target, MN_REGISTRY_DEFAULT))
-		ret = mn_store_model_set_state(a->store, student, target, "deployed", err);
-	if (!ret && cur[0] && !mn_store_model_get(a->store, &from_row, student, cur, NULL)) {
-		ret = mn_store_model_set_state(a->store, student, cur, "rolled_back", err);
-		if (!ret && from_row.training_run) {
-			struct mn_err e2 = MN_ERR_INIT;
-
-			/* Only a deployed run changes; a pinned-registered one stays. */
-			mn_store_train_transition(a->store, from_row.training_run, "deployed",
-						  "rolled_back", why, &e2);
-		}
-	}
+	/* An explicit rollback ends a pin (record_rollback). */
+	ret = record_rollback(a, student, cur, target, why, err);
 	if (ret)
 		goto out;
 	snprintf(to, 16, "%s", target);
 	mn_info("registry", "rolled %s back from %s to %s%s%s", student,
 		cur[0] ? cur : MN_REGISTRY_DEFAULT, target, why ? ": " : "", why ? why : "");
 out:
-	mn_model_version_release(&from_row);
 	mn_model_versions_free(v, n);
 	free(key);
+	free(intent);
 	unlock_registry(fd);
 	return ret;
 }

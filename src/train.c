@@ -140,13 +140,13 @@ static void write_result_file(struct mn_app *a, const char *id)
 
 /* Did the run's orchestrator die after switching `current` to its
  * candidate (the deploy's last step)? Then its model is serving. */
-static bool switched_before_death(struct mn_app *a, const struct mn_train_run *r)
+static bool switched_before_death(struct mn_app *a, const struct mn_train_run *r,
+				  const char *student)
 {
-	char student[64], cur[16];
+	char cur[16];
 
 	if (!r->candidate_version || !r->candidate_version[0])
 		return false;
-	mn_registry_student(student, &a->cfg);
 	mn_registry_current(a, student, cur);
 	return !strcmp(cur, r->candidate_version);
 }
@@ -159,7 +159,11 @@ static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 {
 	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
 	struct mn_err e = MN_ERR_INIT;
-	bool serving = switched_before_death(a, r);
+	char student[64];
+	bool serving;
+
+	mn_registry_student(student, &a->cfg);
+	serving = switched_before_death(a, r, student);
 
 	if (mn_store_train_transition(a->store, r->id, "requested,training,evaluating",
 				      serving ? MN_RUN_DEPLOYED : MN_RUN_FAILED,
@@ -171,6 +175,10 @@ static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 		mn_warn("train", "run %s: %s after switching current to %s: recorded as deployed",
 			r->id, why, r->candidate_version);
 		p.deployed_version = r->candidate_version;
+		if (mn_store_model_set_state(a->store, student, r->candidate_version, "deployed",
+					     &e))
+			mn_warn("train", "run %s: %s", r->id, e.msg);
+		mn_err_clear(&e);
 		if (r->batch_id && mn_batch_mark_trained(a, r->id, r->id, &e))
 			mn_warn("train", "run %s: could not mark rows trained: %s", r->id, e.msg);
 	} else {
@@ -186,6 +194,36 @@ static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 		mn_warn("train", "run %s: %s", r->id, e.msg);
 	write_result_file(a, r->id);
 	return 1;
+}
+
+/* A run whose orchestrator died inside its ending: the final state is
+ * recorded, but rows (of a run that did not deploy), hooks.after or
+ * result.json may not be. Do the rest. */
+static int complete_ending(struct mn_app *a, const struct mn_train_run *r)
+{
+	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
+	struct mn_err e = MN_ERR_INIT;
+
+	mn_warn("train", "run %s: its orchestrator died while ending it (%s): finishing", r->id,
+		r->state);
+	if (strcmp(r->state, MN_RUN_DEPLOYED) && strcmp(r->state, MN_RUN_ROLLED_BACK) &&
+	    r->batch_id && mn_batch_release(a, r->id, &e))
+		mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
+	if (r->request_dir)
+		run_hooks_after(a, r);
+	p.hooks_after_ran = 1;
+	mn_err_clear(&e);
+	if (mn_store_train_update(a->store, r->id, &p, &e))
+		mn_warn("train", "run %s: %s", r->id, e.msg);
+	write_result_file(a, r->id);
+	return 1;
+}
+
+static bool ended(const char *state)
+{
+	return !strcmp(state, MN_RUN_DEPLOYED) || !strcmp(state, MN_RUN_REJECTED) ||
+	       !strcmp(state, MN_RUN_FAILED) || !strcmp(state, MN_RUN_CANCELLED) ||
+	       !strcmp(state, MN_RUN_ROLLED_BACK);
 }
 
 int mn_train_recover_dead(struct mn_app *a, int *out_n, struct mn_err *err)
@@ -226,7 +264,18 @@ int mn_train_recover_dead(struct mn_app *a, int *out_n, struct mn_err *err)
 			   now - parse_ms(r->created_at) > REQUEST_STALE_MS &&
 			   !(child_pid > 0 && !strcmp(child_id, r->id))) {
 			*out_n += bury(a, r, "orchestrator never started");
+		} else if (lock_free && r->started_at[0] && !r->hooks_after_ran && ended(r->state)) {
+			*out_n += complete_ending(a, r);
 		}
+	}
+	{
+		/* a rollback killed half-way; temp files of killed processes */
+		char student[64];
+		struct mn_err e = MN_ERR_INIT;
+
+		mn_registry_student(student, &a->cfg);
+		if (mn_registry_recover(a, student, &e))
+			mn_warn("train", "registry recovery: %s", e.msg);
 	}
 out:
 	mn_train_runs_free(runs, n);

@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "base/json.h"
@@ -179,6 +181,84 @@ static void test_prune_keeps_configured_versions(void **state)
 	json_decref(list);
 }
 
+static void state_is(struct fx *f, const char *version, const char *want)
+{
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_model_version v;
+
+	assert_int_equal(mn_store_model_get(f->a.store, &v, "builtin", version, &err), 0);
+	assert_string_equal(v.state, want);
+	mn_model_version_release(&v);
+}
+
+static void link_current(struct fx *f, const char *version)
+{
+	char *link = mn_xasprintf("%s/models/builtin/current", f->a.home);
+
+	unlink(link);
+	assert_int_equal(symlink(version, link), 0);
+	free(link);
+}
+
+/* A rollback killed after it moved `current` but before it recorded that
+ * is finished by recovery; one killed before it moved is dropped. */
+static void test_recover_interrupted_rollback(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char v1[16], v2[16], *intent = NULL;
+	const char *json = "{\"from\":\"v0002\",\"to\":\"v0001\",\"why\":\"test\"}";
+
+	reg_deploy(f, v1);
+	reg_deploy(f, v2);
+	/* killed before the switch: nothing moved, the intent is dropped */
+	assert_int_equal(mn_store_meta_set(f->a.store, "registry.builtin.rollback", json, &err),
+			 0);
+	assert_int_equal(mn_registry_recover(&f->a, "builtin", &err), 0);
+	state_is(f, "v0002", "deployed");
+	assert_int_equal(mn_store_meta_get(f->a.store, &intent, "registry.builtin.rollback",
+					   &err),
+			 0);
+	assert_null(intent);
+	/* killed after the switch: recovery records the rollback */
+	assert_int_equal(mn_store_meta_set(f->a.store, "registry.builtin.rollback", json, &err),
+			 0);
+	link_current(f, "v0001");
+	assert_int_equal(mn_registry_recover(&f->a, "builtin", &err), 0);
+	state_is(f, "v0002", "rolled_back");
+	state_is(f, "v0001", "deployed");
+	assert_int_equal(mn_store_meta_get(f->a.store, &intent, "registry.builtin.rollback",
+					   &err),
+			 0);
+	assert_null(intent);
+}
+
+/* Temp copies and links of dead processes go; a live process's stay. */
+static void test_recover_removes_dead_temps(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char *dead_dir = mn_xasprintf("%s/models/builtin/v0009.tmp.999999", f->a.home);
+	char *dead_link = mn_xasprintf("%s/models/builtin/current.new.999999", f->a.home);
+	char *live_dir = mn_xasprintf("%s/models/builtin/v0008.tmp.%ld", f->a.home,
+				      (long)getpid());
+
+	assert_int_equal(mn_file_mkdir_p(dead_dir, 0700, &err), 0);
+	assert_int_equal(mn_file_mkdir_p(live_dir, 0700, &err), 0);
+	assert_int_equal(symlink("v0009", dead_link), 0);
+	assert_int_equal(mn_registry_recover(&f->a, "builtin", &err), 0);
+	assert_false(mn_file_is_dir(dead_dir));
+	{
+		struct stat st;
+
+		assert_true(lstat(dead_link, &st) < 0);
+	}
+	assert_true(mn_file_is_dir(live_dir));
+	free(dead_dir);
+	free(dead_link);
+	free(live_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +269,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_configured_versions, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_interrupted_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_removes_dead_temps, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

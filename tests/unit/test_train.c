@@ -12,6 +12,7 @@
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "orch.h"
+#include "registry.h"
 #include "store_train.h"
 #include "train.h"
 
@@ -155,10 +156,17 @@ static void test_recover_run_that_switched_current(void **state)
 	char dir[PATH_MAX], models[PATH_MAX], link[PATH_MAX + 16];
 	int n = 0;
 
+	char version[16];
+
 	snprintf(dir, sizeof(dir), "%s/training/requests/r2", f->a.home);
-	snprintf(models, sizeof(models), "%s/models/builtin/v0001", f->a.home);
+	snprintf(models, sizeof(models), "%s/artifact", f->dir);
 	assert_int_equal(mn_file_mkdir_p(dir, 0700, &err), 0);
 	assert_int_equal(mn_file_mkdir_p(models, 0700, &err), 0);
+	snprintf(link, sizeof(link), "%s/model.bin", models);
+	tu_write(link, "weights");
+	assert_int_equal(mn_registry_register(&f->a, version, "builtin", models, "r2", NULL, &err),
+			 0);
+	assert_string_equal(version, "v0001");
 	snprintf(link, sizeof(link), "%s/models/builtin/current", f->a.home);
 	assert_int_equal(symlink("v0001", link), 0);
 	assert_int_equal(mn_store_train_insert(f->a.store, "r2", "manual", NULL, dir, &err), 0);
@@ -177,6 +185,45 @@ static void test_recover_run_that_switched_current(void **state)
 	mn_train_run_release(&r);
 	snprintf(link, sizeof(link), "%s/result.json", dir);
 	assert_true(mn_file_exists(link));
+	{
+		struct mn_model_version v;
+
+		assert_int_equal(mn_store_model_get(f->a.store, &v, "builtin", "v0001", &err), 0);
+		assert_string_equal(v.state, "deployed");
+		mn_model_version_release(&v);
+	}
+}
+
+/* Killed inside its ending: the state is final but hooks.after and
+ * result.json are missing. Recovery does the rest, once. */
+static void test_recover_finishes_an_interrupted_ending(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_run r;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/training/requests/r3", f->a.home);
+	assert_int_equal(mn_file_mkdir_p(dir, 0700, &err), 0);
+	assert_int_equal(mn_store_train_insert(f->a.store, "r3", "manual", NULL, dir, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r3", "requested", "training", NULL,
+						   &err),
+			 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "r3", "training", "rejected", NULL,
+						   &err),
+			 0);
+	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mn_store_train_get(f->a.store, &r, "r3", &err), 0);
+	assert_string_equal(r.state, "rejected");
+	assert_true(r.hooks_after_ran);
+	mn_train_run_release(&r);
+	snprintf(path, sizeof(path), "%s/result.json", dir);
+	assert_true(mn_file_exists(path));
+	n = 0;
+	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
+	assert_int_equal(n, 0);
 }
 
 static const char *decision(json_t *phase)
@@ -307,6 +354,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transition_is_compare_and_set, setup, teardown),
 		cmocka_unit_test(test_expand_placeholders),
 		cmocka_unit_test_setup_teardown(test_recover_run_that_switched_current, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recover_finishes_an_interrupted_ending, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover_dead_run_runs_hooks_after, setup,
 						teardown),
