@@ -369,6 +369,25 @@ static char **orch_argv(struct mn_app *a, const char *id, struct mn_err *err)
 	return v;
 }
 
+/* The orchestrator of run id has exited, however it ended: a run it did
+ * not end is recovered now (not at the next request or cycle). */
+static void after_orchestrator(struct mn_app *a, const char *id)
+{
+	struct mn_err e = MN_ERR_INIT;
+	struct mn_train_run r;
+	int n = 0;
+
+	if (mn_store_train_get(a->store, &r, id, &e))
+		return;
+	if (!strcmp(r.state, MN_RUN_REQUESTED))
+		bury(a, &r, "orchestrator exited before starting the run");
+	else if (!strcmp(r.state, MN_RUN_TRAINING) || !strcmp(r.state, MN_RUN_EVALUATING))
+		mn_train_recover_dead(a, &n, &e);
+	else
+		mn_info("train", "run %s ended: %s", r.id, r.state);
+	mn_train_run_release(&r);
+}
+
 /* Start the orchestrator for a request: a supervised child in `mnemo
  * serve`, detached elsewhere, or waited for. */
 static int start_orchestrator(struct mn_app *a, const char *id, const char *dir, bool wait,
@@ -399,6 +418,7 @@ static int start_orchestrator(struct mn_app *a, const char *id, const char *dir,
 
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
+		after_orchestrator(a, id);
 	} else if (!detach) {
 		child_pid = pid;
 		snprintf(child_id, sizeof(child_id), "%s", id);
@@ -856,28 +876,11 @@ void mn_train_supervise_tick(struct mn_app *a)
 		return;
 	w = waitpid(child_pid, &st, WNOHANG);
 	if (w == child_pid || (w < 0 && errno == ECHILD)) {
-		struct mn_err e = MN_ERR_INIT;
-		struct mn_train_run r;
-
 		if (w == child_pid && WIFSIGNALED(st))
 			mn_warn("train", "orchestrator of run %s was killed by signal %d", child_id,
 				WTERMSIG(st));
 		child_pid = -1;
-		/* A child that died without ending its run is recovered now. */
-		if (!mn_store_train_get(a->store, &r, child_id, &e)) {
-			if (!strcmp(r.state, MN_RUN_TRAINING) || !strcmp(r.state, MN_RUN_EVALUATING) ||
-			    !strcmp(r.state, MN_RUN_REQUESTED)) {
-				int n = 0;
-
-				if (!strcmp(r.state, MN_RUN_REQUESTED))
-					bury(a, &r, "orchestrator exited before starting the run");
-				else
-					mn_train_recover_dead(a, &n, &e);
-			} else {
-				mn_info("train", "run %s ended: %s", r.id, r.state);
-			}
-		}
-		mn_train_run_release(&r);
+		after_orchestrator(a, child_id);
 		child_id[0] = '\0';
 	}
 }
