@@ -73,6 +73,8 @@ char *mn_registry_version_dir(struct mn_app *a, const char *student, const char 
 	return mn_xasprintf("%s/models/%s/%s", a->home, student, version);
 }
 
+static int recover_locked(struct mn_app *a, const char *student, struct mn_err *err);
+
 static char *pin_key(const char *student)
 {
 	return mn_xasprintf("registry.%s.pinned", student);
@@ -359,6 +361,10 @@ int mn_registry_deploy(struct mn_app *a, bool *out_switched, const char *student
 	ret = lock_registry(&fd, a, student, err);
 	if (ret)
 		return ret;
+	/* an interrupted rollback is settled before current moves again */
+	ret = recover_locked(a, student, err);
+	if (ret)
+		goto out;
 	mn_registry_current(a, student, prev);
 	ret = point_current(a, student, version, err);
 	if (ret)
@@ -642,6 +648,9 @@ int mn_registry_pin(struct mn_app *a, const char *student, const char *version,
 	ret = lock_registry(&fd, a, student, err);
 	if (ret)
 		return ret;
+	ret = recover_locked(a, student, err);
+	if (ret)
+		goto out;
 	if (strcmp(version, MN_REGISTRY_DEFAULT)) {
 		ret = mn_store_model_get(a->store, &t, student, version, err);
 		if (ret)

@@ -196,9 +196,25 @@ static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 	return 1;
 }
 
-/* A run whose orchestrator died inside its ending: the final state is
- * recorded, but rows (of a run that did not deploy), hooks.after or
- * result.json may not be. Do the rest. */
+/* Did the run's orchestrator die inside its ending? The final state is
+ * recorded, but hooks.after or result.json are not. */
+static bool ending_unfinished(const struct mn_train_run *r)
+{
+	char *path;
+	bool missing;
+
+	if (!r->hooks_after_ran)
+		return true;
+	if (!r->request_dir || !mn_file_is_dir(r->request_dir))
+		return false;
+	path = mn_xasprintf("%s/result.json", r->request_dir);
+	missing = !mn_file_exists(path);
+	free(path);
+	return missing;
+}
+
+/* Do the rest of such an ending: rows released (unless it deployed) and
+ * hooks.after run when that was not recorded, result.json written. */
 static int complete_ending(struct mn_app *a, const struct mn_train_run *r)
 {
 	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
@@ -206,15 +222,17 @@ static int complete_ending(struct mn_app *a, const struct mn_train_run *r)
 
 	mn_warn("train", "run %s: its orchestrator died while ending it (%s): finishing", r->id,
 		r->state);
-	if (strcmp(r->state, MN_RUN_DEPLOYED) && strcmp(r->state, MN_RUN_ROLLED_BACK) &&
-	    r->batch_id && mn_batch_release(a, r->id, &e))
-		mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
-	if (r->request_dir)
-		run_hooks_after(a, r);
-	p.hooks_after_ran = 1;
-	mn_err_clear(&e);
-	if (mn_store_train_update(a->store, r->id, &p, &e))
-		mn_warn("train", "run %s: %s", r->id, e.msg);
+	if (!r->hooks_after_ran) {
+		if (strcmp(r->state, MN_RUN_DEPLOYED) && strcmp(r->state, MN_RUN_ROLLED_BACK) &&
+		    r->batch_id && mn_batch_release(a, r->id, &e))
+			mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
+		if (r->request_dir)
+			run_hooks_after(a, r);
+		p.hooks_after_ran = 1;
+		mn_err_clear(&e);
+		if (mn_store_train_update(a->store, r->id, &p, &e))
+			mn_warn("train", "run %s: %s", r->id, e.msg);
+	}
 	write_result_file(a, r->id);
 	return 1;
 }
@@ -264,7 +282,7 @@ int mn_train_recover_dead(struct mn_app *a, int *out_n, struct mn_err *err)
 			   now - parse_ms(r->created_at) > REQUEST_STALE_MS &&
 			   !(child_pid > 0 && !strcmp(child_id, r->id))) {
 			*out_n += bury(a, r, "orchestrator never started");
-		} else if (lock_free && r->started_at[0] && !r->hooks_after_ran && ended(r->state)) {
+		} else if (lock_free && r->started_at[0] && ended(r->state) && ending_unfinished(r)) {
 			*out_n += complete_ending(a, r);
 		}
 	}

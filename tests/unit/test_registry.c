@@ -231,6 +231,24 @@ static void test_recover_interrupted_rollback(void **state)
 					   &err),
 			 0);
 	assert_null(intent);
+	/* a pin settles a stale intent before it moves current: no false
+	 * rollback of v0003 later */
+	{
+		char v3[16];
+
+		reg_deploy(f, v3);
+		assert_string_equal(v3, "v0003");
+	}
+	json = "{\"from\":\"v0003\",\"to\":\"v0001\"}";
+	assert_int_equal(mn_store_meta_set(f->a.store, "registry.builtin.rollback", json, &err),
+			 0);
+	assert_int_equal(mn_registry_pin(&f->a, "builtin", "v0001", &err), 0);
+	assert_int_equal(mn_registry_recover(&f->a, "builtin", &err), 0);
+	state_is(f, "v0003", "deployed");
+	assert_int_equal(mn_store_meta_get(f->a.store, &intent, "registry.builtin.pinned", &err),
+			 0);
+	assert_string_equal(intent, "v0001");
+	free(intent);
 }
 
 /* Temp copies and links of dead processes go; a live process's stay. */

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "base/json.h"
@@ -224,6 +225,11 @@ static void test_recover_finishes_an_interrupted_ending(void **state)
 	n = 0;
 	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
 	assert_int_equal(n, 0);
+	/* killed after hooks.after but before result.json: only the file */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mn_train_recover_dead(&f->a, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_true(mn_file_exists(path));
 }
 
 static const char *decision(json_t *phase)
