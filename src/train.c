@@ -138,6 +138,20 @@ static void write_result_file(struct mn_app *a, const char *id)
 	mn_train_run_release(&r);
 }
 
+/* hooks.after (when run_hook and the run has a directory), then the
+ * patch p saved with hooks_after_ran set. */
+static void finish_hooks(struct mn_app *a, const struct mn_train_run *r,
+			 struct mn_train_patch *p, bool run_hook)
+{
+	struct mn_err e = MN_ERR_INIT;
+
+	if (run_hook && r->request_dir)
+		run_hooks_after(a, r);
+	p->hooks_after_ran = 1;
+	if (mn_store_train_update(a->store, r->id, p, &e))
+		mn_warn("train", "run %s: %s", r->id, e.msg);
+}
+
 /* Did the run's orchestrator die after switching `current` to its
  * candidate (the deploy's last step)? Then its model is serving. */
 static bool switched_before_death(struct mn_app *a, const struct mn_train_run *r,
@@ -186,12 +200,7 @@ static int bury(struct mn_app *a, const struct mn_train_run *r, const char *why)
 		if (r->batch_id && mn_batch_release(a, r->id, &e))
 			mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
 	}
-	if (r->request_dir && strcmp(r->state, MN_RUN_REQUESTED))
-		run_hooks_after(a, r);
-	p.hooks_after_ran = 1;
-	mn_err_clear(&e);
-	if (mn_store_train_update(a->store, r->id, &p, &e))
-		mn_warn("train", "run %s: %s", r->id, e.msg);
+	finish_hooks(a, r, &p, strcmp(r->state, MN_RUN_REQUESTED) != 0);
 	write_result_file(a, r->id);
 	return 1;
 }
@@ -226,12 +235,7 @@ static int complete_ending(struct mn_app *a, const struct mn_train_run *r)
 		if (strcmp(r->state, MN_RUN_DEPLOYED) && strcmp(r->state, MN_RUN_ROLLED_BACK) &&
 		    r->batch_id && mn_batch_release(a, r->id, &e))
 			mn_warn("train", "run %s: could not release rows: %s", r->id, e.msg);
-		if (r->request_dir)
-			run_hooks_after(a, r);
-		p.hooks_after_ran = 1;
-		mn_err_clear(&e);
-		if (mn_store_train_update(a->store, r->id, &p, &e))
-			mn_warn("train", "run %s: %s", r->id, e.msg);
+		finish_hooks(a, r, &p, true);
 	}
 	write_result_file(a, r->id);
 	return 1;
