@@ -138,17 +138,18 @@ static void interleave(struct items *seed, struct items *learned, uint64_t rng)
 {
 	struct items out = { 0 };
 	size_t i = 0, j = 0;
+	bool seed_turn = true;
 
 	sort_items(seed->v, seed->n, by_key);
 	shuffle(seed->v, seed->n, rng);
 	sort_items(learned->v, learned->n, by_key);
 	shuffle(learned->v, learned->n, rng ^ 0x6c6561726e6564ULL);
 	while (i < seed->n || j < learned->n) {
-		struct items *from = j >= learned->n || (i < seed->n && (i + j) % 2 == 0) ? seed
-											  : learned;
-		size_t *k = from == seed ? &i : &j;
-
-		*items_push(&out) = from->v[(*k)++];
+		if (j >= learned->n || (seed_turn && i < seed->n))
+			*items_push(&out) = seed->v[i++];
+		else
+			*items_push(&out) = learned->v[j++];
+		seed_turn = !seed_turn;
 	}
 	free(seed->v);
 	free(learned->v);

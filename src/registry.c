@@ -91,8 +91,10 @@ int mn_registry_pinned(struct mn_app *a, const char *student, char out[16], stru
 	return ret;
 }
 
-/* flock on models/<student>/.lock for the duration of one mutation. */
-static int lock_registry(int *out_fd, struct mn_app *a, const char *student, struct mn_err *err)
+/* flock on models/<student>/.lock for the duration of one mutation. With
+ * block false, MN_EBUSY at once when another process holds it. */
+static int lock_registry_how(int *out_fd, struct mn_app *a, const char *student, bool block,
+			     struct mn_err *err)
 {
 	char *dir = student_dir(a, student), *path = NULL;
 	int fd = -1, ret;
@@ -107,10 +109,12 @@ static int lock_registry(int *out_fd, struct mn_app *a, const char *student, str
 		ret = mn_err_set(err, MN_EIO, "could not open '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, block ? LOCK_EX : LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EINTR) {
-			ret = mn_err_set(err, MN_EIO, "could not lock '%s': %s", path,
-					 strerror(errno));
+			ret = errno == EWOULDBLOCK
+				      ? mn_err_set(err, MN_EBUSY, "'%s' is held", path)
+				      : mn_err_set(err, MN_EIO, "could not lock '%s': %s", path,
+						   strerror(errno));
 			close(fd);
 			goto out;
 		}
@@ -120,6 +124,11 @@ out:
 	free(dir);
 	free(path);
 	return ret;
+}
+
+static int lock_registry(int *out_fd, struct mn_app *a, const char *student, struct mn_err *err)
+{
+	return lock_registry_how(out_fd, a, student, true, err);
 }
 
 static void unlock_registry(int fd)
@@ -541,8 +550,13 @@ static void clean_temps(struct mn_app *a, const char *student)
 
 int mn_registry_recover(struct mn_app *a, const char *student, struct mn_err *err)
 {
-	int fd = -1, ret = lock_registry(&fd, a, student, err);
+	int fd = -1, ret = lock_registry_how(&fd, a, student, false, err);
 
+	/* Held: a mutation is under way, and every mutation recovers first. */
+	if (ret == MN_EBUSY) {
+		mn_err_clear(err);
+		return 0;
+	}
 	if (!ret) {
 		clean_temps(a, student);
 		ret = recover_locked(a, student, err);

@@ -51,8 +51,10 @@ int mn_registry_deploy(struct mn_app *a, bool *out_switched, const char *student
 int mn_registry_rollback(struct mn_app *a, char to[16], const char *student,
 			 const char *version, const char *why, struct mn_err *err);
 /* Finish a rollback that was killed after it moved `current` but before
- * it recorded the change (or drop one that never moved it). Rollback does
- * this itself first; recovery (train.c) calls it too. */
+ * it recorded the change (or drop one that never moved it), and remove
+ * temp copies left by killed processes. Deploy, pin and rollback do this
+ * themselves first; recovery (train.c) calls it too, and returns at once
+ * when another process holds the registry lock. */
 int mn_registry_recover(struct mn_app *a, const char *student, struct mn_err *err);
 /* Pin: point current at version and keep it there. */
 int mn_registry_pin(struct mn_app *a, const char *student, const char *version,
