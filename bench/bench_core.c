@@ -373,22 +373,19 @@ int main(void)
 	mn_config_release(&cfg);
 	if (!only || !strcmp(only, "remember"))
 		bench_remember(home, small ? 500 : 5000);
-	if (only && strcmp(only, "recall")) {
-		mn_file_remove_tree(dir, &err);
-		free(home);
-		return 0;
+	if (!only || !strcmp(only, "recall")) {
+		if (mn_app_open(&a, NULL, &err)) {
+			fprintf(stderr, "open: %s\n", err.msg);
+			return 1;
+		}
+		bench_recall(&a, 10000, small ? 200 : 1000, 50, 3000, "typical");
+		bench_recall(&a, 10000, small ? 100 : 300, 0, 30, "common");
+		if (!small) {
+			bench_recall(&a, 100000, 1000, 50, 3000, "typical");
+			bench_recall(&a, 100000, 300, 0, 30, "common");
+		}
+		mn_app_close(&a);
 	}
-	if (mn_app_open(&a, NULL, &err)) {
-		fprintf(stderr, "open: %s\n", err.msg);
-		return 1;
-	}
-	bench_recall(&a, 10000, small ? 200 : 1000, 50, 3000, "typical");
-	bench_recall(&a, 10000, small ? 100 : 300, 0, 30, "common");
-	if (!small) {
-		bench_recall(&a, 100000, 1000, 50, 3000, "typical");
-		bench_recall(&a, 100000, 300, 0, 30, "common");
-	}
-	mn_app_close(&a);
 	mn_file_remove_tree(dir, &err);
 	free(home);
 	return 0;
