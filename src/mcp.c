@@ -7,12 +7,17 @@
  * shared app/store/train functions); JSON-RPC dispatch (mn_mcp_handle);
  * the bounded line reader (mn_mcp_serve); the command (mn_cli_mcp).
  *
- * Error policy: faults in the protocol or in the shape of the arguments
- * (missing, unknown or wrongly typed) are JSON-RPC errors; everything an
- * agent can fix by changing a value (empty text, bad enum, unknown memory
- * id) and every failure of the operation itself is a tool result with
- * isError true and a text saying what to do - without structuredContent,
- * so clients that validate it against outputSchema never trip on it.
+ * Error policy (SEP-1303, MCP 2025-11-25): faults in the protocol - a
+ * request that is not a valid CallToolRequest, an unknown tool - are
+ * JSON-RPC errors; every invalid argument (missing, unknown, wrongly typed,
+ * out of range, too long, an unknown id) and every failure of the operation
+ * itself is a tool result with isError true and a text saying what to do,
+ * so the model sees it and can correct its call. Tool errors carry no
+ * structuredContent, so clients that validate it against outputSchema
+ * never trip on it.
+ *
+ * Strings from the client may hold NUL bytes (JSON_ALLOW_NUL): they are
+ * compared with their length, never as C strings.
  */
 #include "mcp.h"
 
@@ -41,8 +46,12 @@
 #include "store.h"
 #include "train.h"
 
-static const char *const protocol_versions[] = { MN_MCP_PROTOCOL_LATEST, "2025-03-26",
-						 "2024-11-05", NULL };
+static const char *const protocol_versions[] = { MN_MCP_PROTOCOL_LATEST, "2025-06-18",
+						 "2025-03-26", "2024-11-05", NULL };
+
+/* The one revision that requires servers to accept JSON-RPC batches; the
+ * earlier one never had them and 2025-06-18 removed them. */
+static const char batch_protocol[] = "2025-03-26";
 
 static const char server_instructions[] =
 	"mnemo is your long-term memory across sessions. Call recall before starting a task "
@@ -87,6 +96,38 @@ static bool has_nul(const json_t *v)
 	return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
 }
 
+/* Is v a string of exactly the bytes of lit? A NUL inside v never cuts the
+ * comparison short. */
+static bool str_is(const json_t *v, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return json_is_string(v) && json_string_length(v) == n &&
+	       !memcmp(json_string_value(v), lit, n);
+}
+
+/* The JSON type of v, for messages. */
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
 /* ---- tool table ---- */
 
 enum arg_type { ARG_STRING, ARG_INTEGER, ARG_OBJECT, ARG_STRING_ARRAY };
@@ -97,8 +138,13 @@ struct arg_spec {
 	bool required;
 	const char *description;
 	const char *const *choices; /* enum for strings, NULL-terminated */
-	int64_t min, max;           /* integers; min == max == 0: unbounded */
+	int64_t min, max;           /* integers: range; arrays: item count; 0, 0: unbounded */
+	size_t max_len;             /* strings (array items): bytes; 0: only choices */
 };
+
+/* max_len of remember's text: encoding.max_text_bytes, enforced by
+ * mn_app_remember (no message can carry more than the message limit). */
+#define LEN_TEXT SIZE_MAX
 
 struct call {
 	struct mn_mcp *m;
@@ -117,6 +163,11 @@ struct tool {
 	const struct arg_spec *args; /* terminated by a NULL name */
 	const char *output_schema;  /* JSON text; "@memory" stands for the memory schema */
 	tool_fn run;
+	/* annotations: read_only - no change a client need care about (recall
+	 * logs the query for feedback, nothing else); destructive - may
+	 * overwrite or delete (feedback and amend replace an earlier rating or
+	 * correction); idempotent - a repeat with the same arguments changes
+	 * nothing more and succeeds (forget of an absent memory too). */
 	bool read_only, destructive, idempotent;
 };
 
@@ -161,83 +212,97 @@ static void tool_train(struct call *c);
 static void tool_training_status(struct call *c);
 static void tool_model_versions(struct call *c);
 
+#define END_ARGS { .name = NULL }
+
 static const struct arg_spec remember_args[] = {
-	{ "text", ARG_STRING, true,
-	  "The observation, in plain words, self-contained: what happened, why it matters, "
-	  "exact names, numbers, paths and versions.",
-	  NULL, 0, 0 },
-	{ "type", ARG_STRING, false,
-	  "Kind of observation, e.g. decision, error, fix, preference, insight, note.", NULL, 0,
-	  0 },
-	{ "source", ARG_STRING, false, "Who or what produced it [mcp].", NULL, 0, 0 },
-	{ "project", ARG_STRING, false,
-	  "Project it belongs to (use the same name consistently, e.g. the repository name).",
-	  NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "text", .type = ARG_STRING, .required = true,
+	  .description = "The observation, in plain words, self-contained: what happened, why it "
+			 "matters, exact names, numbers, paths and versions.",
+	  .max_len = LEN_TEXT },
+	{ .name = "type", .type = ARG_STRING,
+	  .description = "Kind of observation, e.g. decision, error, fix, preference, insight, "
+			 "note.",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "source", .type = ARG_STRING, .description = "Who or what produced it [mcp].",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "project", .type = ARG_STRING,
+	  .description = "Project it belongs to (use the same name consistently, e.g. the "
+			 "repository name).",
+	  .max_len = MN_MCP_LABEL_MAX },
+	END_ARGS,
 };
 
 static const struct arg_spec recall_args[] = {
-	{ "query", ARG_STRING, true, "What to look for: keywords, names, paths or a question.",
-	  NULL, 0, 0 },
-	{ "limit", ARG_INTEGER, false, "At most this many memories [10].", NULL, 1,
-	  MN_LIMIT_RECALL_MAX },
-	{ "project", ARG_STRING, false, "Only memories of this project.", NULL, 0, 0 },
-	{ "type", ARG_STRING, false, "Only memories of this type.", NULL, 0, 0 },
-	{ "since", ARG_STRING, false,
-	  "Only memories created at or after this time (ISO-8601, e.g. 2026-04-01 or "
-	  "2026-04-01T12:00:00Z).",
-	  NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "query", .type = ARG_STRING, .required = true,
+	  .description = "What to look for: keywords, names, paths or a question.",
+	  .max_len = MN_LIMIT_QUERY_BYTES },
+	{ .name = "limit", .type = ARG_INTEGER, .description = "At most this many memories [10].",
+	  .min = 1, .max = MN_LIMIT_RECALL_MAX },
+	{ .name = "project", .type = ARG_STRING, .description = "Only memories of this project.",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "type", .type = ARG_STRING, .description = "Only memories of this type.",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "since", .type = ARG_STRING,
+	  .description = "Only memories created at or after this time (ISO-8601, e.g. "
+			 "2026-04-01 or 2026-04-01T12:00:00Z).",
+	  .max_len = MN_MCP_ID_MAX },
+	END_ARGS,
 };
 
 static const struct arg_spec feedback_args[] = {
-	{ "query_id", ARG_STRING, true, "The query_id that recall returned.", NULL, 0, 0 },
-	{ "rating", ARG_STRING, true, "How useful the recalled memories were.", ratings, 0, 0 },
-	{ "memory_ids", ARG_STRING_ARRAY, false,
-	  "Rate only these memories (ids from that recall); omit to rate every memory the "
-	  "query returned.",
-	  NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "query_id", .type = ARG_STRING, .required = true,
+	  .description = "The query_id that recall returned.", .max_len = MN_MCP_ID_MAX },
+	{ .name = "rating", .type = ARG_STRING, .required = true,
+	  .description = "How useful the recalled memories were.", .choices = ratings },
+	{ .name = "memory_ids", .type = ARG_STRING_ARRAY,
+	  .description = "Rate only these memories (ids from that recall); omit to rate every "
+			 "memory the query returned.",
+	  .min = 1, .max = MN_LIMIT_RECALL_MAX, .max_len = MN_MCP_ID_MAX },
+	END_ARGS,
 };
 
 static const struct arg_spec amend_args[] = {
-	{ "memory_id", ARG_STRING, true, "The memory to correct.", NULL, 0, 0 },
-	{ "encoding", ARG_OBJECT, true,
-	  "The corrected encoding: one object with exactly the keys gist, summary, content, "
-	  "narrative, concepts, structured_concepts, significance, emotional_tone, outcome, "
-	  "salience.",
-	  NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "memory_id", .type = ARG_STRING, .required = true,
+	  .description = "The memory to correct.", .max_len = MN_MCP_ID_MAX },
+	{ .name = "encoding", .type = ARG_OBJECT, .required = true,
+	  .description = "The corrected encoding: one object with exactly the keys gist, "
+			 "summary, content, narrative, concepts, structured_concepts, "
+			 "significance, emotional_tone, outcome, salience." },
+	END_ARGS,
 };
 
 static const struct arg_spec forget_args[] = {
-	{ "memory_id", ARG_STRING, true, "The memory (or raw observation) id to delete.", NULL,
-	  0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "memory_id", .type = ARG_STRING, .required = true,
+	  .description = "The memory (or raw observation) id to delete.",
+	  .max_len = MN_MCP_ID_MAX },
+	END_ARGS,
 };
 
 static const struct arg_spec no_args[] = {
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	END_ARGS,
 };
 
 static const struct arg_spec audit_args[] = {
-	{ "limit", ARG_INTEGER, false, "At most this many encodings [20].", NULL, 1,
-	  AUDIT_LIMIT_MAX },
-	{ "category", ARG_STRING, false, "Only encodings in this experience-buffer category.",
-	  categories, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "limit", .type = ARG_INTEGER, .description = "At most this many encodings [20].",
+	  .min = 1, .max = AUDIT_LIMIT_MAX },
+	{ .name = "category", .type = ARG_STRING,
+	  .description = "Only encodings in this experience-buffer category.",
+	  .choices = categories },
+	END_ARGS,
 };
 
 static const struct arg_spec train_args[] = {
-	{ "reason", ARG_STRING, false, "Why a training run is wanted (kept with the run).",
-	  NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "reason", .type = ARG_STRING,
+	  .description = "Why a training run is wanted (kept with the run).",
+	  .max_len = MN_MCP_NOTE_MAX },
+	END_ARGS,
 };
 
 static const struct arg_spec training_status_args[] = {
-	{ "request_id", ARG_STRING, false,
-	  "The request id train_model returned; omit for the most recent runs.", NULL, 0, 0 },
-	{ NULL, ARG_STRING, false, NULL, NULL, 0, 0 },
+	{ .name = "request_id", .type = ARG_STRING,
+	  .description = "The request id train_model returned; omit for the most recent runs.",
+	  .max_len = MN_MCP_ID_MAX },
+	END_ARGS,
 };
 
 static const struct tool tools[] = {
@@ -262,7 +327,7 @@ static const struct tool tools[] = {
 	  "{\"type\":\"object\",\"properties\":{\"query_id\":{\"type\":\"string\"},"
 	  "\"memories\":{\"type\":\"array\",\"items\":@memory}},"
 	  "\"required\":[\"query_id\",\"memories\"]}",
-	  tool_recall, false, false, false },
+	  tool_recall, true, false, true },
 	{ "feedback", "Rate recalled memories",
 	  "After using recalled memories, call feedback with the recall's query_id: helpful, "
 	  "partial or irrelevant, for all of its memories or only memory_ids. Ratings improve "
@@ -273,7 +338,7 @@ static const struct tool tools[] = {
 	  "\"rating\":{\"type\":\"string\",\"enum\":[\"helpful\",\"partial\",\"irrelevant\"]},"
 	  "\"rated\":{\"type\":\"integer\",\"minimum\":0}},"
 	  "\"required\":[\"query_id\",\"rating\",\"rated\"]}",
-	  tool_feedback, false, false, true },
+	  tool_feedback, false, true, true },
 	{ "amend", "Correct a memory's encoding",
 	  "Record a corrected encoding for a memory whose gist, summary or fields are wrong or "
 	  "lose facts (see audit_encodings). The correction is checked against the schema, "
@@ -283,10 +348,11 @@ static const struct tool tools[] = {
 	  "{\"type\":\"object\",\"properties\":{\"memory_id\":{\"type\":\"string\"},"
 	  "\"correction_source\":{\"type\":\"string\"},\"metrics\":{\"type\":\"object\"}},"
 	  "\"required\":[\"memory_id\",\"correction_source\",\"metrics\"]}",
-	  tool_amend, false, false, true },
+	  tool_amend, false, true, true },
 	{ "forget", "Forget a memory",
 	  "Delete a memory for good (its raw text, experience row and ratings too). Use it "
-	  "for memories that are wrong, obsolete or must not be kept (secrets, personal data).",
+	  "for memories that are wrong, obsolete or must not be kept (secrets, personal data). "
+	  "Forgetting an id that is already gone succeeds with forgotten false.",
 	  forget_args,
 	  "{\"type\":\"object\",\"properties\":{\"memory_id\":{\"type\":\"string\"},"
 	  "\"forgotten\":{\"type\":\"boolean\"}},\"required\":[\"memory_id\",\"forgotten\"]}",
@@ -342,10 +408,10 @@ static const struct tool tools[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false, false, false },
 };
 
-static const struct tool *find_tool(const char *name)
+static const struct tool *find_tool(const json_t *name)
 {
 	for (const struct tool *t = tools; t->name; t++)
-		if (!strcmp(t->name, name))
+		if (str_is(name, t->name))
 			return t;
 	return NULL;
 }
@@ -364,40 +430,63 @@ static const char *type_name(enum arg_type t)
 	}
 }
 
-static json_t *input_schema(const struct arg_spec *args)
+/* The byte limit of a string argument; text_max stands for LEN_TEXT. */
+static size_t arg_max_len(const struct arg_spec *a, size_t text_max)
+{
+	size_t n = 0;
+
+	if (a->max_len == LEN_TEXT)
+		return text_max;
+	if (a->max_len || !a->choices)
+		return a->max_len;
+	for (const char *const *c = a->choices; *c; c++)
+		if (strlen(*c) > n)
+			n = strlen(*c);
+	return n;
+}
+
+static json_t *string_schema(const struct arg_spec *a, size_t text_max)
+{
+	json_t *p = json_pack("{s:s}", "type", "string");
+
+	if (a->choices) {
+		json_t *e = json_array();
+
+		for (const char *const *c = a->choices; *c; c++)
+			json_array_append_new(e, json_string(*c));
+		json_object_set_new(p, "enum", e);
+	} else if (a->required) {
+		json_object_set_new(p, "minLength", json_integer(1));
+	}
+	json_object_set_new(p, "maxLength", json_integer((json_int_t)arg_max_len(a, text_max)));
+	return p;
+}
+
+static json_t *input_schema(const struct arg_spec *args, size_t text_max)
 {
 	json_t *props = json_object(), *req = json_array();
 
 	for (const struct arg_spec *a = args; a->name; a++) {
-		json_t *p = json_object();
+		json_t *p;
 
 		switch (a->type) {
 		case ARG_STRING:
-			json_object_set_new(p, "type", json_string("string"));
-			if (a->choices) {
-				json_t *e = json_array();
-
-				for (const char *const *c = a->choices; *c; c++)
-					json_array_append_new(e, json_string(*c));
-				json_object_set_new(p, "enum", e);
-			} else if (a->required) {
-				json_object_set_new(p, "minLength", json_integer(1));
-			}
+			p = string_schema(a, text_max);
 			break;
 		case ARG_INTEGER:
-			json_object_set_new(p, "type", json_string("integer"));
+			p = json_pack("{s:s}", "type", "integer");
 			if (a->min || a->max) {
 				json_object_set_new(p, "minimum", json_integer(a->min));
 				json_object_set_new(p, "maximum", json_integer(a->max));
 			}
 			break;
 		case ARG_OBJECT:
-			json_object_set_new(p, "type", json_string("object"));
+			p = json_pack("{s:s}", "type", "object");
 			break;
-		case ARG_STRING_ARRAY:
-			json_object_set_new(p, "type", json_string("array"));
-			json_object_set_new(p, "items", json_pack("{s:s}", "type", "string"));
-			json_object_set_new(p, "minItems", json_integer(1));
+		default:
+			p = json_pack("{s:s,s:o,s:I,s:I}", "type", "array", "items",
+				      string_schema(a, text_max), "minItems", (json_int_t)a->min,
+				      "maxItems", (json_int_t)a->max);
 			break;
 		}
 		json_object_set_new(p, "description", json_string(a->description));
@@ -432,23 +521,26 @@ static json_t *output_schema(const char *text)
 	return v;
 }
 
-static json_t *tools_list(void)
+static json_t *tools_list(size_t text_max)
 {
 	json_t *arr = json_array();
 
 	for (const struct tool *t = tools; t->name; t++) {
-		json_t *o = json_object();
+		json_t *o = json_object(), *ann;
 
 		json_object_set_new(o, "name", json_string(t->name));
 		json_object_set_new(o, "title", json_string(t->title));
 		json_object_set_new(o, "description", json_string(t->description));
-		json_object_set_new(o, "inputSchema", input_schema(t->args));
+		json_object_set_new(o, "inputSchema", input_schema(t->args, text_max));
 		json_object_set_new(o, "outputSchema", output_schema(t->output_schema));
-		json_object_set_new(o, "annotations",
-				    json_pack("{s:s,s:b,s:b,s:b,s:b}", "title", t->title,
-					      "readOnlyHint", t->read_only, "destructiveHint",
-					      t->destructive, "idempotentHint", t->idempotent,
-					      "openWorldHint", 0));
+		ann = json_pack("{s:s,s:b,s:b}", "title", t->title, "readOnlyHint", t->read_only,
+				"openWorldHint", 0);
+		/* The spec gives these meaning only for tools that change state. */
+		if (!t->read_only) {
+			json_object_set_new(ann, "destructiveHint", json_boolean(t->destructive));
+			json_object_set_new(ann, "idempotentHint", json_boolean(t->idempotent));
+		}
+		json_object_set_new(o, "annotations", ann);
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -477,9 +569,82 @@ static const char *arg_str(const struct call *c, const char *name)
 	return json_string_value(json_object_get(c->args, name));
 }
 
+/* The names of the tool's arguments, for messages. */
+static void add_arg_names(struct mn_buf *b, const struct tool *t)
+{
+	for (const struct arg_spec *a = t->args; a->name; a++)
+		mn_buf_addf(b, "%s%s", a == t->args ? "" : ", ", a->name);
+	if (!t->args->name)
+		mn_buf_adds(b, "no arguments");
+}
+
+static bool arg_type_ok(const struct arg_spec *a, const json_t *v)
+{
+	bool ok;
+
+	switch (a->type) {
+	case ARG_STRING:
+		return json_is_string(v);
+	case ARG_INTEGER:
+		/* 5.0 is an integer to JSON Schema too */
+		return json_is_integer(v) ||
+		       (json_is_real(v) && fabs(json_real_value(v)) < 9.0e15 &&
+			floor(json_real_value(v)) == json_real_value(v));
+	case ARG_OBJECT:
+		return json_is_object(v);
+	default:
+		ok = json_is_array(v);
+		for (size_t i = 0; ok && i < json_array_size(v); i++)
+			ok = json_is_string(json_array_get(v, i));
+		return ok;
+	}
+}
+
+/* The shape of the arguments against the inputSchema: no unknown names
+ * (compared with their length: a key may hold a NUL), every required one
+ * present, each of its type. false (and the call failed with a text the
+ * model can act on) when one does not hold. */
+static bool check_shape(struct call *c, const struct tool *t)
+{
+	const char *key;
+	size_t key_len;
+	json_t *v;
+
+	json_object_keylen_foreach((json_t *)c->args, key, key_len, v) {
+		const struct arg_spec *a = t->args;
+
+		while (a->name && (strlen(a->name) != key_len || memcmp(a->name, key, key_len)))
+			a++;
+		if (!a->name) {
+			call_fail(c, "unknown argument '%.64s%s' for tool '%s'; it takes: ", key,
+				  memchr(key, '\0', key_len) ? "\\u0000..." : "", t->name);
+			add_arg_names(&c->text, t);
+			return false;
+		}
+	}
+	for (const struct arg_spec *a = t->args; a->name; a++) {
+		v = json_object_get(c->args, a->name);
+		if (!v || (json_is_null(v) && !a->required)) {
+			if (a->required) {
+				call_fail(c, "missing argument '%s' (%s): tool '%s' needs it",
+					  a->name, type_name(a->type), t->name);
+				return false;
+			}
+			continue;
+		}
+		if (!arg_type_ok(a, v)) {
+			call_fail(c, "argument '%s' of tool '%s' must be %s, not %s", a->name,
+				  t->name, type_name(a->type), json_kind(v));
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Value checks the schema states but the type check does not cover: NUL
- * bytes, blank required strings, enums, integer ranges, empty arrays.
- * false (and the call failed with a helpful text) when one does not hold. */
+ * bytes, blank required strings, enums, lengths, integer ranges, item
+ * counts. false (and the call failed with a helpful text) when one does
+ * not hold. */
 static bool check_values(struct call *c, const struct tool *t)
 {
 	for (const struct arg_spec *a = t->args; a->name; a++) {
@@ -498,6 +663,14 @@ static bool check_values(struct call *c, const struct tool *t)
 			if (a->required && strcmp(a->name, "text") &&
 			    mn_text_is_blank(s, json_string_length(v))) {
 				call_fail(c, "argument '%s' is empty", a->name);
+				return false;
+			}
+			/* remember's text: mn_app_remember checks its configured limit */
+			if (a->max_len != LEN_TEXT && !a->choices &&
+			    json_string_length(v) > a->max_len) {
+				call_fail(c, "argument '%s' is %zu bytes long, over its limit of %zu "
+					  "bytes (maxLength)", a->name, json_string_length(v),
+					  a->max_len);
 				return false;
 			}
 			if (a->choices) {
@@ -530,6 +703,11 @@ static bool check_values(struct call *c, const struct tool *t)
 				call_fail(c, "argument '%s' is empty; omit it to mean all", a->name);
 				return false;
 			}
+			if (json_array_size(v) > (size_t)a->max) {
+				call_fail(c, "argument '%s' has %zu items, over its limit of %lld",
+					  a->name, json_array_size(v), (long long)a->max);
+				return false;
+			}
 			for (size_t i = 0; i < json_array_size(v); i++) {
 				const json_t *e = json_array_get(v, i);
 
@@ -537,6 +715,12 @@ static bool check_values(struct call *c, const struct tool *t)
 								   json_string_length(e))) {
 					call_fail(c, "argument '%s' item %zu is empty or has a NUL "
 						  "byte", a->name, i);
+					return false;
+				}
+				if (json_string_length(e) > a->max_len) {
+					call_fail(c, "argument '%s' item %zu is %zu bytes long, over "
+						  "its limit of %zu bytes", a->name, i,
+						  json_string_length(e), a->max_len);
 					return false;
 				}
 			}
@@ -718,12 +902,20 @@ static void tool_forget(struct call *c)
 	const char *id = arg_str(c, "memory_id");
 	struct mn_err err = MN_ERR_INIT;
 
-	if (mn_store_forget(c->m->app->store, id, &err)) {
+	int ret = mn_store_forget(c->m->app->store, id, &err);
+
+	/* Idempotent, as its annotation says: what is gone stays gone, and a
+	 * repeat (a retry after a lost answer) is no failure. */
+	if (ret && ret != MN_ENOTFOUND) {
 		call_fail(c, "forget failed: %s", err.msg);
 		return;
 	}
-	c->structured = json_pack("{s:s,s:b}", "memory_id", id, "forgotten", 1);
-	mn_buf_addf(&c->text, "forgot %s", id);
+	c->structured = json_pack("{s:s,s:b}", "memory_id", id, "forgotten", ret == 0);
+	if (ret)
+		mn_buf_addf(&c->text, "nothing to forget: no memory or raw observation has id "
+			    "'%s' (already forgotten, or not an id recall returned)", id);
+	else
+		mn_buf_addf(&c->text, "forgot %s", id);
 }
 
 static void tool_status(struct call *c)
@@ -907,7 +1099,8 @@ static void reply_error(struct reply *r, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void write_reply(struct mn_buf *out, const struct reply *r)
+/* The response object for r (new reference). */
+static json_t *reply_json(const struct reply *r)
 {
 	json_t *o = json_object();
 
@@ -920,9 +1113,15 @@ static void write_reply(struct mn_buf *out, const struct reply *r)
 	else
 		json_object_set_new(o, "result", r->result ? json_incref(r->result)
 							     : json_object());
-	mn_json_dump(out, o);
+	return o;
+}
+
+/* Append v as one compact line and drop the reference. */
+static void write_line(struct mn_buf *out, json_t *v)
+{
+	mn_json_dump(out, v);
 	mn_buf_addc(out, '\n');
-	json_decref(o);
+	json_decref(v);
 }
 
 static void do_initialize(struct mn_mcp *m, const json_t *params, struct reply *r)
@@ -935,7 +1134,7 @@ static void do_initialize(struct mn_mcp *m, const json_t *params, struct reply *
 		return;
 	}
 	for (const char *const *v = protocol_versions; pv && *v; v++)
-		if (!strcmp(*v, json_string_value(pv)))
+		if (str_is(pv, *v))
 			chosen = *v;
 	snprintf(m->protocol, sizeof(m->protocol), "%s", chosen);
 	mn_info("mcp", "client '%.64s' initialized, protocol %s",
@@ -946,68 +1145,18 @@ static void do_initialize(struct mn_mcp *m, const json_t *params, struct reply *
 			      "instructions", server_instructions);
 }
 
-/* Shape checks of the arguments: unknown, missing, wrongly typed. */
-static bool check_shape(const struct tool *t, const json_t *args, struct reply *r)
+static void do_tools_list(struct mn_mcp *m, const json_t *params, struct reply *r)
 {
-	const char *key;
-	json_t *v;
+	const json_t *cursor = json_object_get(params, "cursor");
 
-	json_object_foreach((json_t *)args, key, v) {
-		const struct arg_spec *a = t->args;
-
-		while (a->name && strcmp(a->name, key))
-			a++;
-		if (!a->name) {
-			struct mn_buf names = MN_BUF_INIT;
-
-			for (a = t->args; a->name; a++)
-				mn_buf_addf(&names, "%s%s", a == t->args ? "" : ", ", a->name);
-			reply_error(r, MN_MCP_INVALID_PARAMS,
-				    "unknown argument '%.64s' for tool '%s' (it takes: %s)", key,
-				    t->name, names.len ? mn_buf_str(&names) : "no arguments");
-			mn_buf_release(&names);
-			return false;
-		}
+	/* Every tool fits one page, so no cursor was ever handed out: any
+	 * cursor is one the server cannot resume from (spec: -32602). */
+	if (cursor && !json_is_null(cursor)) {
+		reply_error(r, MN_MCP_INVALID_PARAMS, "invalid cursor: tools/list returns every "
+			    "tool in one page and never gives a nextCursor; list without a cursor");
+		return;
 	}
-	for (const struct arg_spec *a = t->args; a->name; a++) {
-		bool ok;
-
-		v = json_object_get(args, a->name);
-		if (!v || (json_is_null(v) && !a->required)) {
-			if (a->required) {
-				reply_error(r, MN_MCP_INVALID_PARAMS,
-					    "tool '%s' needs argument '%s' (%s)", t->name, a->name,
-					    type_name(a->type));
-				return false;
-			}
-			continue;
-		}
-		switch (a->type) {
-		case ARG_STRING:
-			ok = json_is_string(v);
-			break;
-		case ARG_INTEGER:
-			/* 5.0 is an integer to JSON Schema too */
-			ok = json_is_integer(v) ||
-			     (json_is_real(v) && fabs(json_real_value(v)) < 9.0e15 &&
-			      floor(json_real_value(v)) == json_real_value(v));
-			break;
-		case ARG_OBJECT:
-			ok = json_is_object(v);
-			break;
-		default:
-			ok = json_is_array(v);
-			for (size_t i = 0; ok && i < json_array_size(v); i++)
-				ok = json_is_string(json_array_get(v, i));
-			break;
-		}
-		if (!ok) {
-			reply_error(r, MN_MCP_INVALID_PARAMS, "argument '%s' of tool '%s' must be %s",
-				    a->name, t->name, type_name(a->type));
-			return false;
-		}
-	}
-	return true;
+	r->result = json_pack("{s:O}", "tools", m->tools);
 }
 
 static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *r)
@@ -1018,14 +1167,15 @@ static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *
 	const struct tool *t;
 	struct call c;
 
+	/* Not a valid CallToolRequest, or no such tool: protocol errors. */
 	if (!json_is_string(name)) {
 		reply_error(r, MN_MCP_INVALID_PARAMS, "tools/call needs params.name (a string)");
 		return;
 	}
-	t = find_tool(json_string_value(name));
+	t = find_tool(name);
 	if (!t) {
-		reply_error(r, MN_MCP_INVALID_PARAMS, "unknown tool '%.64s'; see tools/list",
-			    json_string_value(name));
+		reply_error(r, MN_MCP_INVALID_PARAMS, "unknown tool '%.64s%s'; see tools/list",
+			    json_string_value(name), has_nul(name) ? "\\u0000..." : "");
 		return;
 	}
 	if (args && !json_is_object(args) && !json_is_null(args)) {
@@ -1034,15 +1184,13 @@ static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *
 	}
 	if (!json_is_object(args))
 		args = empty = json_object();
-	if (!check_shape(t, args, r)) {
-		json_decref(empty);
-		return;
-	}
+	/* Everything about the arguments themselves is the model's to fix:
+	 * a tool error it can read (SEP-1303). */
 	memset(&c, 0, sizeof(c));
 	c.m = m;
 	c.args = args;
 	mn_buf_init(&c.text, 0);
-	if (check_values(&c, t))
+	if (check_shape(&c, t) && check_values(&c, t))
 		t->run(&c);
 	if (!c.is_error && !c.structured) {
 		/* A handler that neither succeeded nor failed is our bug. */
@@ -1065,19 +1213,24 @@ static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *
 	json_decref(empty);
 }
 
-static void dispatch(struct mn_mcp *m, const char *method, const json_t *params,
-		     struct reply *r)
+static void dispatch(struct mn_mcp *m, const json_t *method, const json_t *params,
+		     bool in_batch, struct reply *r)
 {
-	if (!strcmp(method, "initialize")) {
-		do_initialize(m, params, r);
-	} else if (!strcmp(method, "ping")) {
+	if (str_is(method, "initialize")) {
+		if (in_batch)
+			reply_error(r, MN_MCP_INVALID_REQUEST,
+				    "initialize must not be part of a JSON-RPC batch");
+		else
+			do_initialize(m, params, r);
+	} else if (str_is(method, "ping")) {
 		r->result = json_object();
-	} else if (!strcmp(method, "tools/list")) {
-		r->result = json_pack("{s:O}", "tools", m->tools);
-	} else if (!strcmp(method, "tools/call")) {
+	} else if (str_is(method, "tools/list")) {
+		do_tools_list(m, params, r);
+	} else if (str_is(method, "tools/call")) {
 		do_tools_call(m, params, r);
 	} else {
-		reply_error(r, MN_MCP_METHOD_NOT_FOUND, "method '%.64s' not found", method);
+		reply_error(r, MN_MCP_METHOD_NOT_FOUND, "method '%.64s%s' not found",
+			    json_string_value(method), has_nul(method) ? "\\u0000..." : "");
 	}
 }
 
@@ -1085,6 +1238,107 @@ static bool valid_id(const json_t *id)
 {
 	/* MCP: a string or an integer, never null. */
 	return json_is_string(id) || json_is_integer(id);
+}
+
+/* A response (result or error, no method) to a request we never send:
+ * answering it would start an endless exchange, so it gets nothing -
+ * whatever its id, null included. */
+static bool is_client_response(const json_t *msg)
+{
+	return json_is_object(msg) && !json_object_get(msg, "method") &&
+	       (json_object_get(msg, "result") || json_object_get(msg, "error"));
+}
+
+/* The answer to one message (a line, or one element of a batch): a new
+ * response object, or NULL for notifications and client responses. */
+static json_t *answer_message(struct mn_mcp *m, const json_t *msg, bool in_batch)
+{
+	struct reply r;
+	const json_t *id, *method, *params;
+	json_t *resp = NULL;
+	bool is_note;
+
+	memset(&r, 0, sizeof(r));
+	if (!json_is_object(msg)) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "a message must be a JSON object");
+		goto answer;
+	}
+	if (is_client_response(msg))
+		return NULL;
+	id = json_object_get(msg, "id");
+	method = json_object_get(msg, "method");
+	is_note = !id;
+	if (id && !valid_id(id)) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "id must be a string or an integer");
+		goto answer;
+	}
+	r.id = (json_t *)id;
+	if (!str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "jsonrpc must be \"2.0\"");
+		goto answer;
+	}
+	if (!json_is_string(method)) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "method must be a string");
+		goto answer;
+	}
+	params = json_object_get(msg, "params");
+	if (params && !json_is_object(params) && !json_is_null(params)) {
+		if (is_note)
+			return NULL;
+		reply_error(&r, json_is_array(params) ? MN_MCP_INVALID_PARAMS
+						      : MN_MCP_INVALID_REQUEST,
+			    "params must be an object");
+		goto answer;
+	}
+	if (is_note) {
+		/* notifications/initialized, notifications/cancelled, ...: requests
+		 * are answered in order and at once, so there is nothing to do. */
+		mn_debug("mcp", "notification %.64s", json_string_value(method));
+		return NULL;
+	}
+	dispatch(m, method, params, in_batch, &r);
+answer:
+	resp = reply_json(&r);
+	json_decref(r.result);
+	return resp;
+}
+
+/* A JSON-RPC batch: accepted under the revision that requires them, an
+ * Invalid Request otherwise. The answers to its requests come back as one
+ * array on one line, in order; none at all when it held only
+ * notifications and responses (JSON-RPC 2.0 §6). */
+static void answer_batch(struct mn_mcp *m, const json_t *batch, struct mn_buf *out)
+{
+	struct reply r;
+	json_t *all;
+	size_t n = json_array_size(batch);
+
+	memset(&r, 0, sizeof(r));
+	if (strcmp(m->protocol, batch_protocol)) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "JSON-RPC batches are not part of MCP %s "
+			    "(only of %s); send one message per line", m->protocol,
+			    batch_protocol);
+	} else if (!n) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "an empty batch is not a request");
+	} else if (n > MN_MCP_BATCH_MAX) {
+		reply_error(&r, MN_MCP_INVALID_REQUEST, "a batch of %zu messages is over the "
+			    "limit of %d", n, MN_MCP_BATCH_MAX);
+	}
+	if (r.code) {
+		write_line(out, reply_json(&r));
+		return;
+	}
+	all = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *resp = answer_message(m, json_array_get(batch, i), true);
+
+		if (resp)
+			json_array_append_new(all, resp);
+	}
+	if (json_array_size(all))
+		write_line(out, all);
+	else
+		json_decref(all);
 }
 
 /* Find the first string argument that holds the placeholder put where an
@@ -1107,16 +1361,19 @@ static const char *bad_argument(const json_t *args)
  * whose only fault is the encoding of an argument, the agent is better
  * served by an answer to its request than by a parse error it cannot
  * correlate. Parse a copy with each invalid byte replaced; when that is a
- * request, answer it with a tool error (tools/call) or invalid params. */
-static bool answer_invalid_utf8(struct mn_mcp *m, const char *line, size_t len, size_t bad,
-				struct reply *r, json_t **out_msg)
+ * request, answer it with a tool error (tools/call) or invalid params; when
+ * it is a client response, stay silent. false: answer a parse error. */
+static bool answer_invalid_utf8(const char *line, size_t len, size_t bad, struct mn_buf *out)
 {
 	struct mn_buf fixed = MN_BUF_INIT;
 	struct mn_err err = MN_ERR_INIT;
-	const char *method, *arg;
+	struct reply r;
+	const char *arg;
 	json_t *msg, *id, *params;
 	size_t i = 0;
+	bool answered = true;
 
+	memset(&r, 0, sizeof(r));
 	while (i < len) {
 		size_t ok = mn_text_utf8_invalid_at(line + i, len - i);
 
@@ -1129,18 +1386,20 @@ static bool answer_invalid_utf8(struct mn_mcp *m, const char *line, size_t len, 
 	}
 	msg = mn_json_parse(fixed.data, fixed.len, &err);
 	mn_buf_release(&fixed);
+	if (is_client_response(msg))
+		goto out;
 	id = json_object_get(msg, "id");
-	method = json_string_value(json_object_get(msg, "method"));
 	params = json_object_get(msg, "params");
-	if (!json_is_object(msg) || !valid_id(id) || !method ||
-	    strcmp(mn_json_str(msg, "jsonrpc", ""), "2.0")) {
-		json_decref(msg);
-		return false;
+	if (!json_is_object(msg) || !valid_id(id) ||
+	    !json_is_string(json_object_get(msg, "method")) ||
+	    !str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
+		answered = false;
+		goto out;
 	}
-	*out_msg = msg;
-	r->id = id;
+	r.id = id;
 	arg = bad_argument(json_object_get(params, "arguments"));
-	if (!strcmp(method, "tools/call") && json_is_string(json_object_get(params, "name"))) {
+	if (str_is(json_object_get(msg, "method"), "tools/call") &&
+	    json_is_string(json_object_get(params, "name"))) {
 		struct mn_buf text = MN_BUF_INIT;
 
 		if (arg)
@@ -1149,25 +1408,25 @@ static bool answer_invalid_utf8(struct mn_mcp *m, const char *line, size_t len, 
 		else
 			mn_buf_addf(&text, "the message is not valid UTF-8 (invalid byte at offset "
 				    "%zu); send text as UTF-8", bad);
-		r->result = json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text",
-				      mn_buf_str(&text), "isError", 1);
+		r.result = json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text",
+				     mn_buf_str(&text), "isError", 1);
 		mn_buf_release(&text);
 	} else {
-		reply_error(r, MN_MCP_INVALID_PARAMS,
+		reply_error(&r, MN_MCP_INVALID_PARAMS,
 			    "the message is not valid UTF-8 (invalid byte at offset %zu)", bad);
 	}
-	return true;
+	write_line(out, reply_json(&r));
+out:
+	json_decref(r.result);
+	json_decref(msg);
+	return answered;
 }
 
 void mn_mcp_handle(struct mn_mcp *m, const char *line, size_t len, struct mn_buf *out)
 {
 	struct reply r;
-	struct mn_err err = MN_ERR_INIT;
 	json_error_t je;
-	json_t *msg = NULL, *id;
-	const json_t *params;
-	const char *method;
-	bool is_note;
+	json_t *msg, *resp;
 
 	memset(&r, 0, sizeof(r));
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -1183,72 +1442,22 @@ void mn_mcp_handle(struct mn_mcp *m, const char *line, size_t len, struct mn_buf
 	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY,
 			 &je);
 	if (!msg) {
-		mn_err_set(&err, MN_EPARSE, "invalid JSON at column %d: %s", je.column, je.text);
 		size_t bad = mn_text_utf8_invalid_at(line, len);
 
-		if (bad < len && answer_invalid_utf8(m, line, len, bad, &r, &msg)) {
-			write_reply(out, &r);
-			goto out;
-		}
-		reply_error(&r, MN_MCP_PARSE_ERROR, "parse error: %s", err.msg);
-		write_reply(out, &r);
-		goto out;
+		if (bad < len && answer_invalid_utf8(line, len, bad, out))
+			return;
+		reply_error(&r, MN_MCP_PARSE_ERROR, "parse error: invalid JSON at column %d: %s",
+			    je.column, je.text);
+		write_line(out, reply_json(&r));
+		return;
 	}
 	if (json_is_array(msg)) {
-		reply_error(&r, MN_MCP_INVALID_REQUEST, "batch requests are not supported; send "
-			    "one message per line");
-		write_reply(out, &r);
-		goto out;
+		answer_batch(m, msg, out);
+	} else {
+		resp = answer_message(m, msg, false);
+		if (resp)
+			write_line(out, resp);
 	}
-	if (!json_is_object(msg)) {
-		reply_error(&r, MN_MCP_INVALID_REQUEST, "a message must be a JSON object");
-		write_reply(out, &r);
-		goto out;
-	}
-	id = json_object_get(msg, "id");
-	method = json_string_value(json_object_get(msg, "method"));
-	is_note = !id;
-	if (id && !valid_id(id)) {
-		reply_error(&r, MN_MCP_INVALID_REQUEST, "id must be a string or an integer");
-		write_reply(out, &r);
-		goto out;
-	}
-	r.id = id;
-	/* A response to a request we never send: nothing to answer. */
-	if (!json_object_get(msg, "method") &&
-	    (json_object_get(msg, "result") || json_object_get(msg, "error")))
-		goto out;
-	if (!json_is_string(json_object_get(msg, "jsonrpc")) ||
-	    strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0")) {
-		reply_error(&r, MN_MCP_INVALID_REQUEST, "jsonrpc must be \"2.0\"");
-		write_reply(out, &r);
-		goto out;
-	}
-	if (!method) {
-		reply_error(&r, MN_MCP_INVALID_REQUEST, "method must be a string");
-		write_reply(out, &r);
-		goto out;
-	}
-	params = json_object_get(msg, "params");
-	if (params && !json_is_object(params) && !json_is_null(params)) {
-		if (is_note)
-			goto out;
-		reply_error(&r, json_is_array(params) ? MN_MCP_INVALID_PARAMS
-						      : MN_MCP_INVALID_REQUEST,
-			    "params must be an object");
-		write_reply(out, &r);
-		goto out;
-	}
-	if (is_note) {
-		/* notifications/initialized, notifications/cancelled, ...: requests
-		 * are answered in order and at once, so there is nothing to do. */
-		mn_debug("mcp", "notification %.64s", method);
-		goto out;
-	}
-	dispatch(m, method, params, &r);
-	write_reply(out, &r);
-out:
-	json_decref(r.result);
 	json_decref(msg);
 }
 
@@ -1261,7 +1470,7 @@ void mn_mcp_oversized(struct mn_mcp *m, size_t len, struct mn_buf *out)
 		    "message of %zu bytes is over the limit of %zu bytes and was skipped", len,
 		    m->max_message);
 	mn_warn("mcp", "skipped a message of %zu bytes (limit %zu)", len, m->max_message);
-	write_reply(out, &r);
+	write_line(out, reply_json(&r));
 }
 
 /* ---- server object ---- */
@@ -1272,7 +1481,10 @@ struct mn_mcp *mn_mcp_new(struct mn_app *a)
 	char hex[17];
 
 	m->app = a;
-	m->tools = tools_list();
+	/* remember's text: no message carries more than the message limit */
+	m->tools = tools_list((size_t)a->cfg.encoding.max_text_bytes < MN_LIMIT_MCP_MESSAGE_BYTES
+				      ? (size_t)a->cfg.encoding.max_text_bytes
+				      : MN_LIMIT_MCP_MESSAGE_BYTES);
 	m->max_message = MN_LIMIT_MCP_MESSAGE_BYTES;
 	snprintf(m->protocol, sizeof(m->protocol), "%s", MN_MCP_PROTOCOL_LATEST);
 	mn_text_random_hex(hex, 8);

@@ -5,7 +5,9 @@
  * response must be empty or exactly one newline-terminated line.
  *
  * Training is switched off with the e-stop file so a train_model call never
- * starts an orchestrator; logs are off.
+ * starts an orchestrator; logs are off. A batch (an input that starts with
+ * '[') is handed over after an initialize for 2025-03-26, the revision
+ * under which batches are answered rather than refused.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -65,10 +67,17 @@ static void start(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char init_batches[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
+		"{\"protocolVersion\":\"2025-03-26\"}}";
 	struct mn_buf out = MN_BUF_INIT;
 
 	if (!server)
 		start();
+	if (size && data[0] == '[') {
+		mn_mcp_handle(server, init_batches, sizeof(init_batches) - 1, &out);
+		mn_buf_reset(&out);
+	}
 	mn_mcp_handle(server, (const char *)data, size, &out);
 	if (out.len && (out.data[out.len - 1] != '\n' || memchr(out.data, '\n', out.len - 1)))
 		abort(); /* one response line or none */

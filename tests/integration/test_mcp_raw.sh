@@ -123,7 +123,9 @@ s.send('{"jsonrpc":"2.0","method":"notifications/initialized"}')
 r = s.rpc(req(2, "ping"))
 report("notification gets no reply; ping answers {}", r == {"jsonrpc": "2.0", "id": 2, "result": {}}, r)
 r = s.rpc(req(3, "initialize", {"protocolVersion": "2099-01-01", "capabilities": {}}))
-report("unknown version answered with latest", r["result"]["protocolVersion"] == "2025-06-18", r)
+report("unknown version answered with latest", r["result"]["protocolVersion"] == "2025-11-25", r)
+r = s.rpc(req(3, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {}}))
+report("2025-11-25 (the SDK's current revision) is negotiated", r["result"]["protocolVersion"] == "2025-11-25", r)
 
 # --- tools/list and schemas ---
 r = s.rpc(req(4, "tools/list"))
@@ -199,7 +201,6 @@ report("invalid UTF-8 text is a clear isError for that request",
        and "not valid UTF-8" in res["content"][0]["text"], r)
 tool_err("feedback", {"query_id": "nope", "rating": "helpful"}, "unknown query id is isError", "nope")
 tool_err("feedback", {"query_id": "q", "rating": "great"}, "bad rating is isError", "helpful")
-tool_err("forget", {"memory_id": "no-such-memory"}, "unknown memory is isError", "no-such-memory")
 tool_err("recall", {"query": "x", "since": "last week"}, "bad since is isError", "since")
 tool_err("amend", {"memory_id": mid, "encoding": {"gist": 1}}, "bad encoding is isError", "schema")
 
@@ -211,13 +212,63 @@ r = s.rpc('[{"jsonrpc":"2.0","id":8,"method":"ping"}]'); report("batch array is 
 r = s.rpc('{"jsonrpc":"2.0","id":[1],"method":"ping"}'); report("bad id type is -32600", err_code(r) == -32600 and r["id"] is None, r)
 r = s.rpc(req(9, "prompts/get")); report("unknown method is -32601", err_code(r) == -32601 and r["id"] == 9, r)
 r = s.rpc(call(10, "teleport", {})); report("unknown tool is -32602", err_code(r) == -32602, r)
-r = s.rpc(call(11, "recall", {})); report("missing argument is -32602", err_code(r) == -32602 and "query" in r["error"]["message"], r)
-r = s.rpc(call(12, "recall", {"query": 42})); report("wrong type is -32602", err_code(r) == -32602, r)
-r = s.rpc(call(13, "recall", {"query": "x", "limit": "ten"})); report("wrong integer type is -32602", err_code(r) == -32602, r)
-r = s.rpc(call(14, "remember", {"text": "x", "tags": ["a"]})); report("unknown argument is -32602", err_code(r) == -32602 and "tags" in r["error"]["message"], r)
+r = s.rpc(req(11, "tools/call", {"name": "recall", "arguments": ["x"]})); report("arguments not an object is -32602", err_code(r) == -32602, r)
 s.send('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"remember","arguments":{"text":"from a notification"}}}')
 s.send('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}')
 r = s.rpc(req(15, "ping")); report("notifications (even tools/call) get no reply", r and r.get("id") == 15, r)
+
+# --- invalid arguments are tool errors the model can act on (SEP-1303) ---
+tool_err("recall", {}, "missing argument is isError", "missing argument 'query'")
+tool_err("recall", {"query": 42}, "wrong type is isError", "'query' of tool 'recall' must be a string, not an integer")
+tool_err("recall", {"query": "x", "limit": "ten"}, "wrong integer type is isError", "must be an integer, not a string")
+tool_err("remember", {"text": "x", "tags": ["a"]}, "unknown argument is isError",
+         "unknown argument 'tags' for tool 'remember'; it takes: text, type, source, project")
+
+# --- client responses get no reply, whatever their id ---
+s.send('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}')
+s.send('{"jsonrpc":"2.0","id":"c1","error":{"code":-32601,"message":"Method not found"}}')
+s.send('{"jsonrpc":"2.0","id":"c2","result":{}}')
+r = s.rpc(req(30, "ping"))
+report("client responses and errors get no reply", r == {"jsonrpc": "2.0", "id": 30, "result": {}}, r)
+
+# --- a NUL inside method, tool name or version is not cut off ---
+r = s.rpc('{"jsonrpc":"2.0","id":31,"method":"ping\\u0000x"}')
+report("method with \\u0000 is -32601", err_code(r) == -32601 and r["id"] == 31, r)
+r = s.rpc('{"jsonrpc":"2.0","id":32,"method":"tools/call","params":{"name":"status\\u0000x","arguments":{}}}')
+report("tool name with \\u0000 is -32602", err_code(r) == -32602 and r["id"] == 32, r)
+r = s.rpc('{"jsonrpc":"2.0","id":33,"method":"initialize","params":{"protocolVersion":"2024-11-05\\u0000x"}}')
+report("protocol version with \\u0000 is unknown", (r or {}).get("result", {}).get("protocolVersion") == "2025-11-25", r)
+
+# --- pagination: no cursor was ever given out ---
+r = s.rpc(req(34, "tools/list", {"cursor": "eyJwYWdlIjogMn0="}))
+report("invalid cursor is -32602", err_code(r) == -32602 and r["id"] == 34, r)
+
+# --- annotations and limits in tools/list ---
+ann = {n: t.get("annotations", {}) for n, t in tools.items()}
+report("recall and status are read-only", ann["recall"].get("readOnlyHint") is True and ann["status"].get("readOnlyHint") is True, ann)
+report("feedback and amend overwrite (destructive, idempotent)",
+       all(ann[n].get("destructiveHint") is True and ann[n].get("idempotentHint") is True for n in ("feedback", "amend")), ann)
+report("remember is additive and not idempotent",
+       ann["remember"].get("destructiveHint") is False and ann["remember"].get("idempotentHint") is False, ann["remember"])
+report("forget is idempotent", ann["forget"].get("idempotentHint") is True, ann["forget"])
+f1 = tool_ok("forget", {"memory_id": "no-such-memory"}, "forget of an absent memory is no error")
+report("forget of an absent memory says forgotten false", bool(f1 and f1["forgotten"] is False), f1)
+missing = []
+for n, t in tools.items():
+    for k, p in t["inputSchema"].get("properties", {}).items():
+        if p.get("type") == "array":
+            if not p.get("maxItems"):
+                missing.append(n + "." + k + " maxItems")
+            p = p.get("items", {})
+        if p.get("type") == "string" and not isinstance(p.get("maxLength"), int):
+            missing.append(n + "." + k)
+report("every string argument has maxLength", not missing, missing)
+props = lambda n: tools[n]["inputSchema"]["properties"]
+report("maxLength matches the enforced limits",
+       props("remember")["text"].get("maxLength") == 1048576 and props("recall")["query"].get("maxLength") == 4096,
+       (props("remember")["text"], props("recall")["query"]))
+tool_err("remember", {"text": "x", "project": "p" * (props("remember")["project"].get("maxLength", 256) + 1)},
+         "a string over its maxLength is isError", "over its limit")
 
 # --- oversized message: answered, skipped, never held whole ---
 def hwm_kb(pid):
@@ -250,6 +301,38 @@ for line in s.lines:
         ok, why = False, repr(line[:200])
 report("stdout holds only valid JSON-RPC responses", ok and len(s.lines) >= 30, why or len(s.lines))
 report("logs go to stderr", b"mcp:" in err, err[:200])
+
+# --- JSON-RPC batches: only under 2025-03-26, the revision that requires them ---
+def valid_response(v):
+    return (isinstance(v, dict) and v.get("jsonrpc") == "2.0" and "id" in v
+            and (("result" in v) != ("error" in v)))
+s3 = Server()
+batch = json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+                    {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "x"}}},
+                    {"jsonrpc": "2.0", "id": "c", "result": {}}])
+r = s3.rpc(batch)
+report("batch before initialize is one -32600", err_code(r) == -32600 and r["id"] is None, r)
+for v in ("2025-11-25", "2025-06-18", "2024-11-05"):
+    s3.rpc(req("i" + v, "initialize", {"protocolVersion": v, "capabilities": {}}))
+    r = s3.rpc(batch)
+    report("batch under %s is one -32600" % v, err_code(r) == -32600 and r["id"] is None, r)
+s3.rpc(req("i", "initialize", {"protocolVersion": "2025-03-26", "capabilities": {}}))
+r = s3.rpc(batch)
+report("batch under 2025-03-26 is answered as an array, in order",
+       isinstance(r, list) and [x.get("id") for x in r] == [1, 2] and all(valid_response(x) for x in r)
+       and r[0]["result"] == {} and "query_id" in r[1]["result"].get("structuredContent", {}), r)
+s3.send(json.dumps([{"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": 7, "result": {}}]))
+r = s3.rpc(req("after", "ping"))
+report("batch of notifications and responses gets no reply", r == {"jsonrpc": "2.0", "id": "after", "result": {}}, r)
+r = s3.rpc(json.dumps([{"jsonrpc": "2.0", "id": "x", "method": "initialize", "params": {}}]))
+report("initialize inside a batch is -32600", isinstance(r, list) and err_code(r[0]) == -32600 and r[0]["id"] == "x", r)
+r = s3.rpc("[]")
+report("empty batch is one -32600", err_code(r) == -32600 and r["id"] is None, r)
+rc, _ = s3.close()
+report("stdout holds only responses and arrays of responses",
+       rc == 0 and all((valid_response(v) or (isinstance(v, list) and v and all(valid_response(x) for x in v)))
+                       for v in map(json.loads, s3.lines)), s3.lines[-3:])
 
 # --- SIGTERM while idle: clean exit ---
 s2 = Server()

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const MNEMO = process.env.MNEMO_BIN;
 if (!MNEMO) {
@@ -50,9 +50,13 @@ async function connect(name) {
     env: serverEnv(),
     stderr: 'pipe',
   });
+  // The SDK tells a transport the negotiated revision through this hook
+  // (HTTP needs it for headers); stdio has none, so record it here.
+  let protocol = null;
+  transport.setProtocolVersion = (v) => { protocol = v; };
   const client = new Client({ name, version: '1.0.0' });
   await client.connect(transport);
-  return { client, transport };
+  return { client, transport, protocol };
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -82,7 +86,9 @@ async function callChecked(client, name, args, label = name) {
 
 async function main() {
   // ---- one client: tools and schemas ----
-  const { client: a } = await connect('sdk-a');
+  const { client: a, transport: ta, protocol } = await connect('sdk-a');
+  report(`initialize: the SDK's revision ${LATEST_PROTOCOL_VERSION} is negotiated`,
+    protocol === LATEST_PROTOCOL_VERSION, protocol);
   const info = a.getServerVersion();
   report('initialize: serverInfo', info?.name === 'mnemo' && typeof info.version === 'string', info);
   report('initialize: capabilities', a.getServerCapabilities()?.tools?.listChanged === false,
@@ -116,6 +122,29 @@ async function main() {
     JSON.stringify(args.audit_encodings) === '["category","limit"]' &&
     JSON.stringify(args.train_model) === '["reason"]' &&
     JSON.stringify(args.training_status) === '["request_id"]', args);
+  const ann = Object.fromEntries(tools.map((t) => [t.name, t.annotations || {}]));
+  report('annotations: recall and status are read-only',
+    ann.recall.readOnlyHint === true && ann.status.readOnlyHint === true, ann);
+  report('annotations: feedback and amend overwrite, forget is idempotent',
+    ann.feedback.destructiveHint === true && ann.feedback.idempotentHint === true &&
+    ann.amend.destructiveHint === true && ann.amend.idempotentHint === true &&
+    ann.forget.destructiveHint === true && ann.forget.idempotentHint === true &&
+    ann.remember.destructiveHint === false && ann.remember.idempotentHint === false, ann);
+  const noMax = [];
+  for (const t of tools) {
+    for (const [k, p0] of Object.entries(t.inputSchema.properties || {})) {
+      const p = p0.type === 'array' ? p0.items : p0;
+      if (p0.type === 'array' && !Number.isInteger(p0.maxItems)) noMax.push(`${t.name}.${k} maxItems`);
+      if (p?.type === 'string' && !Number.isInteger(p.maxLength)) noMax.push(`${t.name}.${k}`);
+    }
+  }
+  report('every string argument has maxLength', noMax.length === 0, noMax);
+  try {
+    await a.listTools({ cursor: 'bogus' });
+    report('invalid cursor: -32602', false, 'no error');
+  } catch (e) {
+    report('invalid cursor: -32602', e instanceof McpError && e.code === -32602, String(e));
+  }
 
   // ---- the loop: remember -> recall -> feedback -> status ----
   const rem = await callChecked(a, 'remember', {
@@ -158,6 +187,9 @@ async function main() {
   const tmp = await callChecked(a, 'remember', { text: 'Temporary memory to forget.' }, 'remember (to forget)');
   const fid = tmp?.structuredContent?.memory_id || tmp?.structuredContent?.raw_id;
   await callChecked(a, 'forget', { memory_id: fid });
+  const again = await callChecked(a, 'forget', { memory_id: fid }, 'forget again (idempotent)');
+  report('forget again: forgotten false, not an error', again?.structuredContent?.forgotten === false,
+    again?.structuredContent);
 
   // ---- errors as the SDK sees them ----
   const empty = await a.callTool({ name: 'remember', arguments: { text: '' } });
@@ -165,11 +197,10 @@ async function main() {
     empty.structuredContent === undefined && /empty/.test(empty.content[0].text), empty);
   const unknownQ = await a.callTool({ name: 'feedback', arguments: { query_id: 'nope', rating: 'partial' } });
   report('unknown query id: isError', unknownQ.isError === true, unknownQ);
+  // Not a call of a tool the server has: protocol errors.
   for (const [label, call] of [
     ['unknown tool', { name: 'no_such_tool', arguments: {} }],
-    ['missing argument', { name: 'recall', arguments: {} }],
-    ['wrong type', { name: 'recall', arguments: { query: 5 } }],
-    ['unknown argument', { name: 'forget', arguments: { memory_id: 'x', force: true } }],
+    ['tool name with a NUL', { name: 'status\u0000x', arguments: {} }],
   ]) {
     try {
       await a.callTool(call);
@@ -178,6 +209,34 @@ async function main() {
       report(`${label}: -32602`, e instanceof McpError && e.code === -32602, String(e));
     }
   }
+  // Invalid arguments: a tool result the model reads and acts on (SEP-1303).
+  for (const [label, call, needle] of [
+    ['missing argument', { name: 'recall', arguments: {} }, "missing argument 'query'"],
+    ['wrong type', { name: 'recall', arguments: { query: 5 } }, "'query' of tool 'recall' must be a string"],
+    ['unknown argument', { name: 'forget', arguments: { memory_id: 'x', force: true } },
+      "unknown argument 'force' for tool 'forget'; it takes: memory_id"],
+    ['too long', { name: 'recall', arguments: { query: 'q'.repeat(4097) } }, 'over its limit of 4096'],
+  ]) {
+    let res;
+    try {
+      res = await a.callTool(call);
+    } catch (e) {
+      report(`${label}: isError`, false, `threw ${e}`);
+      continue;
+    }
+    report(`${label}: isError`, res.isError === true && res.structuredContent === undefined &&
+      res.content?.[0]?.text?.includes(needle), res);
+  }
+  // A response from the client to nothing the server asked gets no reply;
+  // one would reach the SDK as a response to an unknown id.
+  const stray = [];
+  a.onerror = (e) => stray.push(String(e));
+  await ta.send({ jsonrpc: '2.0', id: 'stray', result: {} });
+  await ta.send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+  await a.ping();
+  await new Promise((r) => setTimeout(r, 200));
+  report('client responses get no reply', stray.length === 0, stray);
+  a.onerror = undefined;
   await a.ping();
   report('ping', true);
   await a.close();

@@ -11,6 +11,7 @@
 #include "app.h"
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/mem.h"
 #include "datadir.h"
 #include "mcp.h"
@@ -153,6 +154,41 @@ static json_t *send_raw(struct fixture *f, const char *line, size_t len)
 static json_t *send(struct fixture *f, const char *line)
 {
 	return send_raw(f, line, strlen(line));
+}
+
+/* Send a batch line; return the parsed answer (an array of responses, or
+ * one error object), NULL when there was none. */
+static json_t *send_batch(struct fixture *f, const char *line)
+{
+	struct mn_buf out = MN_BUF_INIT;
+	struct mn_err err = MN_ERR_INIT;
+	json_t *v;
+
+	mn_mcp_handle(f->m, line, strlen(line), &out);
+	if (!out.len) {
+		mn_buf_release(&out);
+		return NULL;
+	}
+	assert_int_equal(out.data[out.len - 1], '\n');
+	assert_null(memchr(out.data, '\n', out.len - 1));
+	v = mn_json_parse(out.data, out.len - 1, &err);
+	if (!v)
+		fail_msg("answer is not JSON (%s): %s", err.msg, out.data);
+	mn_buf_release(&out);
+	return v;
+}
+
+static void initialize(struct fixture *f, const char *version)
+{
+	char *line = mn_xasprintf("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
+				  "\"params\":{\"protocolVersion\":\"%s\",\"capabilities\":{}}}",
+				  version);
+	json_t *r = send(f, line);
+
+	assert_string_equal(mn_json_str(json_object_get(r, "result"), "protocolVersion", ""),
+			    version);
+	json_decref(r);
+	free(line);
 }
 
 /* Call a tool with arguments given as JSON text; returns the result object
@@ -358,36 +394,18 @@ static void test_unknown_method_is_32601(void **state)
 static void test_bad_tool_calls_are_32602(void **state)
 {
 	struct fixture *f = *state;
+	/* Not a valid CallToolRequest, or no such tool: protocol errors. */
 	static const char *const lines[] = {
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"nope\",\"arguments\":{}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"remember\",\"arguments\":{}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"remember\"}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"remember\",\"arguments\":{\"text\":5}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"remember\",\"arguments\":{\"text\":null}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"remember\",\"arguments\":{\"text\":\"x\",\"colour\":\"red\"}}}",
+		"{\"name\":5,\"arguments\":{}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"remember\",\"arguments\":[\"x\"]}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"recall\",\"arguments\":{\"query\":\"x\",\"limit\":\"5\"}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"recall\",\"arguments\":{\"query\":\"x\",\"limit\":2.5}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"recall\",\"arguments\":{\"query\":\"x\",\"limit\":1e300}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"feedback\",\"arguments\":{\"query_id\":\"q\",\"rating\":\"helpful\","
-		"\"memory_ids\":[1]}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"amend\",\"arguments\":{\"memory_id\":\"m\",\"encoding\":\"{}\"}}}",
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"status\",\"arguments\":{\"verbose\":true}}}",
+		"{\"name\":\"remember\",\"arguments\":\"text\"}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":[\"recall\"]}",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
 		"{\"protocolVersion\":20250618}}",
@@ -398,16 +416,48 @@ static void test_bad_tool_calls_are_32602(void **state)
 		expect_error(f, *l, MN_MCP_INVALID_PARAMS, false);
 }
 
+static void test_invalid_arguments_are_tool_errors(void **state)
+{
+	struct fixture *f = *state;
+	/* SEP-1303: whatever is wrong with the arguments themselves is a tool
+	 * result the model reads and can fix: (tool, arguments, text). */
+	static const char *const cases[][3] = {
+		{ "remember", "{}", "missing argument 'text'" },
+		{ "remember", "{\"text\":5}", "'text' of tool 'remember' must be a string, not an "
+					      "integer" },
+		{ "remember", "{\"text\":null}", "'text' of tool 'remember' must be a string, not "
+						   "null" },
+		{ "remember", "{\"text\":\"x\",\"colour\":\"red\"}",
+		  "unknown argument 'colour' for tool 'remember'; it takes: text, type, source, "
+		  "project" },
+		{ "recall", "{\"query\":\"x\",\"limit\":\"5\"}", "'limit' of tool 'recall' must be "
+								  "an integer, not a string" },
+		{ "recall", "{\"query\":\"x\",\"limit\":2.5}", "must be an integer, not a number" },
+		{ "recall", "{\"query\":\"x\",\"limit\":1e300}", "must be an integer" },
+		{ "feedback", "{\"query_id\":\"q\",\"rating\":\"helpful\",\"memory_ids\":[1]}",
+		  "'memory_ids' of tool 'feedback' must be an array of strings, not an array" },
+		{ "amend", "{\"memory_id\":\"m\",\"encoding\":\"{}\"}",
+		  "'encoding' of tool 'amend' must be an object, not a string" },
+		{ "status", "{\"verbose\":true}", "it takes: no arguments" },
+		{ NULL, NULL, NULL },
+	};
+
+	for (size_t i = 0; cases[i][0]; i++) {
+		char *t = call_err(f, cases[i][0], cases[i][1]);
+
+		assert_contains(t, cases[i][2]);
+		free(t);
+	}
+}
+
 static void test_error_messages_name_the_argument(void **state)
 {
 	struct fixture *f = *state;
-	json_t *r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
-			    "{\"name\":\"recall\",\"arguments\":{\"query\":\"x\",\"lmit\":3}}}");
-	const char *msg = mn_json_str(json_object_get(r, "error"), "message", "");
+	char *t = call_err(f, "recall", "{\"query\":\"x\",\"lmit\":3}");
 
-	assert_contains(msg, "'lmit'");
-	assert_contains(msg, "limit");
-	json_decref(r);
+	assert_contains(t, "'lmit'");
+	assert_contains(t, "limit");
+	free(t);
 }
 
 static void test_tools_list_declares_every_tool(void **state)
@@ -437,6 +487,221 @@ static void test_tools_list_declares_every_tool(void **state)
 	assert_non_null(json_object_get(json_object_get(json_object_get(list, "inputSchema"),
 							"properties"),
 					"since"));
+	json_decref(r);
+}
+
+static void test_initialize_negotiates_every_supported_version(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(MN_MCP_PROTOCOL_LATEST, "2025-11-25");
+	initialize(f, "2025-11-25");
+	initialize(f, "2025-06-18");
+	initialize(f, "2025-03-26");
+	initialize(f, "2024-11-05");
+}
+
+static void test_client_responses_get_no_reply(void **state)
+{
+	struct fixture *f = *state;
+	static const char bad_utf8[] = "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"x\":\"\xff\"}}";
+
+	/* an error response may carry id null (JSON-RPC 2.0 §5) */
+	assert_null(send(f, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+			    "\"message\":\"Invalid Request\"}}"));
+	assert_null(send(f, "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"error\":{\"code\":-32601,"
+			    "\"message\":\"Method not found\"}}"));
+	assert_null(send(f, "{\"jsonrpc\":\"2.0\",\"id\":[1],\"result\":{}}"));
+	assert_null(send(f, "{\"id\":3,\"result\":{}}"));
+	assert_null(send_raw(f, bad_utf8, sizeof(bad_utf8) - 1));
+}
+
+static void test_nul_in_method_tool_or_version_is_not_cut(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r;
+
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\\u0000x\"}",
+		     MN_MCP_METHOD_NOT_FOUND, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\\u0000\"}",
+		     MN_MCP_METHOD_NOT_FOUND, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\\u0000\",\"id\":1,\"method\":\"ping\"}",
+		     MN_MCP_INVALID_REQUEST, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+			"{\"name\":\"status\\u0000rm\",\"arguments\":{}}}",
+		     MN_MCP_INVALID_PARAMS, false);
+	r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+		    "{\"protocolVersion\":\"2025-03-26\\u0000junk\"}}");
+	assert_string_equal(mn_json_str(json_object_get(r, "result"), "protocolVersion", ""),
+			    MN_MCP_PROTOCOL_LATEST);
+	json_decref(r);
+	/* jansson refuses a NUL in an object key: not JSON to us */
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+			"{\"name\":\"recall\",\"arguments\":{\"query\":\"x\",\"limit\\u0000\":3}}}",
+		     MN_MCP_PARSE_ERROR, true);
+}
+
+static void test_tools_list_rejects_a_cursor(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r;
+
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":"
+			"{\"cursor\":\"eyJwYWdlIjogMn0=\"}}",
+		     MN_MCP_INVALID_PARAMS, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":"
+			"{\"cursor\":\"\"}}",
+		     MN_MCP_INVALID_PARAMS, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":"
+			"{\"cursor\":7}}",
+		     MN_MCP_INVALID_PARAMS, false);
+	r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":"
+		    "{\"cursor\":null}}");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "tools")),
+			 10);
+	assert_null(json_object_get(json_object_get(r, "result"), "nextCursor"));
+	json_decref(r);
+}
+
+static void test_batches_only_under_2025_03_26(void **state)
+{
+	struct fixture *f = *state;
+	static const char batch[] =
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+		"{\"name\":\"recall\",\"arguments\":{}}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{}},"
+		"42,"
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"initialize\",\"params\":{}}]";
+	json_t *r, *e;
+
+	/* before initialize and under the revisions without batches: one
+	 * Invalid Request, id null */
+	expect_error(f, batch, MN_MCP_INVALID_REQUEST, true);
+	initialize(f, "2025-06-18");
+	expect_error(f, batch, MN_MCP_INVALID_REQUEST, true);
+	initialize(f, "2025-11-25");
+	expect_error(f, batch, MN_MCP_INVALID_REQUEST, true);
+	initialize(f, "2024-11-05");
+	expect_error(f, batch, MN_MCP_INVALID_REQUEST, true);
+
+	initialize(f, "2025-03-26");
+	r = send_batch(f, batch);
+	assert_true(json_is_array(r));
+	assert_int_equal(json_array_size(r), 4);
+	e = json_array_get(r, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "id")), 1);
+	assert_int_equal(json_object_size(json_object_get(e, "result")), 0);
+	e = json_array_get(r, 1);
+	assert_int_equal(json_integer_value(json_object_get(e, "id")), 2);
+	assert_true(json_is_true(json_object_get(json_object_get(e, "result"), "isError")));
+	e = json_array_get(r, 2);
+	assert_true(json_is_null(json_object_get(e, "id")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "error"), "code")),
+			 MN_MCP_INVALID_REQUEST);
+	e = json_array_get(r, 3);
+	assert_int_equal(json_integer_value(json_object_get(e, "id")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "error"), "code")),
+			 MN_MCP_INVALID_REQUEST);
+	json_decref(r);
+	/* only notifications and responses: nothing at all */
+	assert_null(send_batch(f, "[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"},"
+				  "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{}}]"));
+	expect_error(f, "[]", MN_MCP_INVALID_REQUEST, true);
+}
+
+static void test_oversized_batch_is_one_error(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_buf b = MN_BUF_INIT;
+
+	initialize(f, "2025-03-26");
+	mn_buf_addc(&b, '[');
+	for (int i = 0; i <= MN_MCP_BATCH_MAX; i++)
+		mn_buf_addf(&b, "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"ping\"}",
+			    i ? "," : "", i);
+	mn_buf_addc(&b, ']');
+	expect_error(f, mn_buf_str(&b), MN_MCP_INVALID_REQUEST, true);
+	mn_buf_release(&b);
+}
+
+/* The tool named name in tools/list (borrowed from list). */
+static json_t *listed_tool(json_t *list, const char *name)
+{
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (!strcmp(mn_json_str(json_array_get(list, i), "name", ""), name))
+			return json_array_get(list, i);
+	fail_msg("no tool %s", name);
+	return NULL;
+}
+
+static void test_annotations_tell_the_truth(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+	json_t *list = json_object_get(json_object_get(r, "result"), "tools"), *a;
+	static const char *const read_only[] = { "recall", "status", "audit_encodings",
+						 "training_status", "model_versions", NULL };
+	/* name, destructive, idempotent */
+	static const struct {
+		const char *name;
+		bool destructive, idempotent;
+	} writers[] = {
+		{ "remember", false, false }, { "feedback", true, true }, { "amend", true, true },
+		{ "forget", true, true },     { "train_model", false, false },
+	};
+
+	for (size_t i = 0; read_only[i]; i++) {
+		a = json_object_get(listed_tool(list, read_only[i]), "annotations");
+		assert_true(json_is_true(json_object_get(a, "readOnlyHint")));
+	}
+	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		a = json_object_get(listed_tool(list, writers[i].name), "annotations");
+		assert_true(json_is_false(json_object_get(a, "readOnlyHint")));
+		assert_int_equal(json_is_true(json_object_get(a, "destructiveHint")),
+				 writers[i].destructive);
+		assert_int_equal(json_is_true(json_object_get(a, "idempotentHint")),
+				 writers[i].idempotent);
+	}
+	json_decref(r);
+}
+
+static void test_string_arguments_declare_max_length(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+	json_t *list = json_object_get(json_object_get(r, "result"), "tools"), *p, *text, *query;
+	const char *key;
+
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *props = json_object_get(
+			json_object_get(json_array_get(list, i), "inputSchema"), "properties");
+
+		json_object_foreach(props, key, p) {
+			if (!strcmp(mn_json_str(p, "type", ""), "array")) {
+				assert_true(json_integer_value(json_object_get(p, "maxItems")) > 0);
+				p = json_object_get(p, "items");
+			}
+			if (strcmp(mn_json_str(p, "type", ""), "string"))
+				continue;
+			if (json_integer_value(json_object_get(p, "maxLength")) <= 0)
+				fail_msg("%s.%s has no maxLength",
+					 mn_json_str(json_array_get(list, i), "name", ""), key);
+		}
+	}
+	text = json_object_get(json_object_get(json_object_get(listed_tool(list, "remember"),
+								"inputSchema"),
+					       "properties"),
+			       "text");
+	assert_int_equal(json_integer_value(json_object_get(text, "maxLength")),
+			 f->app.cfg.encoding.max_text_bytes);
+	query = json_object_get(json_object_get(json_object_get(listed_tool(list, "recall"),
+								 "inputSchema"),
+						"properties"),
+				"query");
+	assert_int_equal(json_integer_value(json_object_get(query, "maxLength")),
+			 MN_LIMIT_QUERY_BYTES);
 	json_decref(r);
 }
 
@@ -509,7 +774,8 @@ static void test_recall_filters_and_empty_results(void **state)
 static void test_bad_values_are_tool_errors(void **state)
 {
 	struct fixture *f = *state;
-	char *t;
+	struct mn_buf b = MN_BUF_INIT;
+	char *t, *args;
 
 	t = call_err(f, "remember", "{\"text\":\"\"}");
 	assert_contains(t, "empty");
@@ -541,8 +807,27 @@ static void test_bad_values_are_tool_errors(void **state)
 	t = call_err(f, "feedback", "{\"query_id\":\"q\",\"rating\":\"partial\",\"memory_ids\":[]}");
 	assert_contains(t, "memory_ids");
 	free(t);
-	t = call_err(f, "forget", "{\"memory_id\":\"no-such-id\"}");
-	assert_contains(t, "no-such-id");
+	args = mn_xasprintf("{\"query\":\"x\",\"project\":\"%0300d\"}", 0);
+	t = call_err(f, "recall", args);
+	assert_contains(t, "'project' is 300 bytes long, over its limit of 256");
+	free(t);
+	free(args);
+	args = mn_xasprintf("{\"query\":\"%04097d\"}", 0);
+	t = call_err(f, "recall", args);
+	assert_contains(t, "'query' is 4097 bytes long, over its limit of 4096");
+	free(t);
+	free(args);
+	mn_buf_adds(&b, "{\"query_id\":\"q\",\"rating\":\"partial\",\"memory_ids\":[\"a\"");
+	for (int i = 0; i < MN_LIMIT_RECALL_MAX; i++)
+		mn_buf_adds(&b, ",\"a\"");
+	mn_buf_adds(&b, "]}");
+	t = call_err(f, "feedback", mn_buf_str(&b));
+	mn_buf_release(&b);
+	assert_contains(t, "'memory_ids' has 101 items, over its limit of 100");
+	free(t);
+	t = call_err(f, "feedback", "{\"query_id\":\"q\",\"rating\":\"partial\",\"memory_ids\":"
+		     "[\"0123456789012345678901234567890123456789012345678901234567890123456789\"]}");
+	assert_contains(t, "item 0 is 70 bytes long");
 	free(t);
 	t = call_err(f, "audit_encodings", "{\"category\":\"best\"}");
 	assert_contains(t, "category");
@@ -582,7 +867,13 @@ static void test_forget_removes_the_memory(void **state)
 	sc = call_ok(f, "recall", "{\"query\":\"token rotation\"}");
 	assert_int_equal(json_array_size(json_object_get(sc, "memories")), 0);
 	json_decref(sc);
-	free(call_err(f, "forget", args));
+	/* idempotent, as annotated: forgetting it again is no error */
+	sc = call_ok(f, "forget", args);
+	assert_true(json_is_false(json_object_get(sc, "forgotten")));
+	json_decref(sc);
+	sc = call_ok(f, "forget", "{\"memory_id\":\"no-such-id\"}");
+	assert_true(json_is_false(json_object_get(sc, "forgotten")));
+	json_decref(sc);
 	free(args);
 	free(id);
 }
@@ -774,6 +1065,15 @@ int main(void)
 		T(test_invalid_requests_are_32600),
 		T(test_unknown_method_is_32601),
 		T(test_bad_tool_calls_are_32602),
+		T(test_invalid_arguments_are_tool_errors),
+		T(test_initialize_negotiates_every_supported_version),
+		T(test_client_responses_get_no_reply),
+		T(test_nul_in_method_tool_or_version_is_not_cut),
+		T(test_tools_list_rejects_a_cursor),
+		T(test_batches_only_under_2025_03_26),
+		T(test_oversized_batch_is_one_error),
+		T(test_annotations_tell_the_truth),
+		T(test_string_arguments_declare_max_length),
 		T(test_error_messages_name_the_argument),
 		T(test_tools_list_declares_every_tool),
 		T(test_remember_recall_feedback_round_trip),
