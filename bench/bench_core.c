@@ -215,7 +215,7 @@ static void bench_remember(const char *home, int n)
 		}
 		tq = now_s() - t0;
 		t0 = now_s();
-		if (mn_worker_drain(a.store, enc, &a.cfg, "bench", 0, NULL, &done, &err))
+		if (mn_worker_drain(a.store, enc, &a.cfg, "bench", NULL, 0, NULL, &done, &err))
 			exit(1);
 		td = now_s() - t0;
 		printf("daemon path: remember (queue) %7.0f/s; worker encode+verify+store %7.0f/s (%d rows); end to end %7.0f memories/s\n",

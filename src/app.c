@@ -115,7 +115,7 @@ int mn_app_remember(struct mn_app *a, struct mn_remember_out *out,
 	} else if (!inline_ok) {
 		snprintf(out->note, sizeof(out->note), "queued for the running daemon");
 	}
-	ret = inline_ok ? mn_store_put_raw_claimed(a->store, &raw, "inline",
+	ret = inline_ok ? mn_store_put_raw_claimed(a->store, &raw, MN_WORKER_INLINE,
 						   mn_worker_lease_ms(&a->cfg), err)
 			: mn_store_put_raw(a->store, &raw, err);
 	if (ret)
@@ -125,7 +125,8 @@ int mn_app_remember(struct mn_app *a, struct mn_remember_out *out,
 	/* From here on the raw row is committed: nothing below may lose it. */
 	if (!inline_ok)
 		goto out;
-	if (mn_worker_encode_raw(a->store, enc, &a->cfg, &raw, out->memory_id, &e2)) {
+	if (mn_worker_encode_raw(a->store, enc, &a->cfg, &raw, MN_WORKER_INLINE, &a->observer,
+				 out->memory_id, &e2)) {
 		snprintf(out->note, sizeof(out->note), "queued: %s", e2.msg);
 		mn_warn("remember", "stored %s but did not encode it: %s", raw.id, e2.msg);
 	} else {
@@ -187,7 +188,6 @@ int mn_app_status(struct mn_app *a, json_t **out, struct mn_err *err)
 	json_t *o = json_object(), *counts = NULL, *paths, *enc;
 	struct mn_encoder *e = NULL;
 	struct mn_err e2 = MN_ERR_INIT;
-	int lock_fd = -1;
 	int ret;
 
 	*out = NULL;
@@ -221,12 +221,11 @@ int mn_app_status(struct mn_app *a, json_t **out, struct mn_err *err)
 	else
 		json_object_set_new(enc, "error", json_string(e2.msg));
 	json_object_set_new(o, "encoder", enc);
-	if (mn_worker_try_lock(&lock_fd, a->home, &e2) == 0) {
-		json_object_set_new(o, "daemon", json_string("not running"));
-		mn_worker_unlock(lock_fd);
-	} else {
-		json_object_set_new(o, "daemon", json_string("running"));
-	}
+	/* serve.lock, not worker.lock: an inline encoder is not a daemon, and
+	 * the probe needs no write access to the data home. */
+	json_object_set_new(o, "daemon", json_string(mn_worker_daemon_running(a->home)
+							     ? "running"
+							     : "not running"));
 	if (status_hook)
 		status_hook(a, o);
 	*out = o;

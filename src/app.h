@@ -16,6 +16,7 @@
 #include "config.h"
 #include "encoder.h"
 #include "store.h"
+#include "worker.h"
 
 struct mn_app {
 	struct mn_config cfg;
@@ -23,6 +24,10 @@ struct mn_app {
 	char *db_path;
 	struct mn_store *store;
 	struct mn_encoder *encoder; /* lazily opened, see mn_app_encoder */
+	/* Called after each memory this process encodes (the post-deploy
+	 * monitor installs itself here). Written only by the thread that owns
+	 * the app; worker threads get a copy before they start. */
+	struct mn_worker_observer observer;
 };
 
 /* Load config, create the data home (0700) and its subdirectories, open

@@ -31,6 +31,11 @@ int mn_monitor_check(struct mn_app *a, struct mn_store *st, json_t **out, struct
 	/* Registry calls must use the caller's connection (one per thread). */
 	view.store = st ? st : a->store;
 	view.encoder = NULL;
+	/* A rollback takes the registry flock and runs deploy.command: never
+	 * inside a store transaction (store.h). */
+	if (mn_store_in_transaction(view.store))
+		return mn_err_set(err, MN_EBUSY,
+				  "post-deploy monitor called inside a store transaction");
 	mn_registry_student(student, &a->cfg);
 	if (strcmp(student, "builtin"))
 		goto report; /* external students report their own model name */
@@ -122,5 +127,8 @@ static void observe(void *payload, struct mn_store *st, const char *encoder_vers
 
 void mn_monitor_install(struct mn_app *a)
 {
-	mn_worker_set_observer(observe, a);
+	/* Written once: later calls (every supervision tick, every dream)
+	 * leave the struct alone while worker threads read *a. */
+	if (a->observer.fn != observe)
+		a->observer = (struct mn_worker_observer){ .fn = observe, .payload = a };
 }

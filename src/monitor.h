@@ -7,7 +7,8 @@
  * rolled_back, live metrics are recorded on the version).
  *
  * Two entry points do the same check: the worker observer (runs in
- * whichever process encodes, on that thread's store) and mn_monitor_check
+ * whichever process encodes, on that thread's store, after the memory's
+ * transaction committed) and mn_monitor_check
  * (dream cycle), which also covers memories encoded inline by the CLI.
  */
 #ifndef MN_MONITOR_H
@@ -19,7 +20,8 @@
 #include "base/err.h"
 #include "store.h"
 
-/* Install the worker observer for this process; a must outlive it. */
+/* Set a->observer to the monitor; a must outlive it. Call it before
+ * starting worker threads, which copy a->observer (it is not re-read). */
 void mn_monitor_install(struct mn_app *a);
 /* Check the current version now using store st (NULL = a->store).
  * *out (may be NULL) gets {"version","n","epr","sc","verdict":

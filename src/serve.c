@@ -19,6 +19,7 @@
 #include "base/timeutil.h"
 #include "cli.h"
 #include "dream.h"
+#include "monitor.h"
 #include "train.h"
 #include "worker.h"
 
@@ -61,6 +62,7 @@ struct worker_thread {
 	pthread_t tid;
 	struct mn_app *app;
 	int index;
+	struct mn_worker_observer observer; /* copied before the thread starts */
 };
 
 /* Extra encoding threads for slow HTTP students: each has its own store
@@ -82,7 +84,8 @@ static void *worker_main(void *arg)
 	while (!stop_flag) {
 		int done = 0;
 
-		if (mn_worker_drain(st, enc, &w->app->cfg, id, 20, &stop_flag, &done, &err))
+		if (mn_worker_drain(st, enc, &w->app->cfg, id, &w->observer, 20, &stop_flag, &done,
+				    &err))
 			mn_warn("serve", "worker %d: %s", w->index, err.msg);
 		if (!done)
 			mn_time_sleep_ms(200);
@@ -115,8 +118,9 @@ int mn_cli_serve(int argc, char **argv)
 	struct mn_err err = MN_ERR_INIT;
 	struct mn_encoder *enc = NULL;
 	struct worker_thread *threads = NULL;
+	struct mn_worker_lock locks = MN_WORKER_LOCK_INIT;
 	struct sigaction sa;
-	int c, code, lock_fd = -1, nthreads = 0, recovered;
+	int c, code, nthreads = 0, recovered;
 	bool dreams = true, first_dream = true;
 	int64_t next_dream, last_tick = 0;
 	char worker_id[64];
@@ -142,13 +146,6 @@ int mn_cli_serve(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	if (mn_worker_try_lock(&lock_fd, a.home, &err)) {
-		if (err.code == MN_EBUSY)
-			mn_err_set(&err, MN_EBUSY, "another mnemo serve is running for '%s'",
-				   a.home);
-		code = mn_cli_fail(&err);
-		goto out;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -156,6 +153,12 @@ int mn_cli_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	/* Another daemon: refused at once. An inline `remember` encoding
+	 * right now: waited for, at most as long as its lease. */
+	if (mn_worker_lock_daemon(&locks, a.home, mn_worker_lease_ms(&a.cfg), &stop_flag, &err)) {
+		code = mn_cli_fail(&err);
+		goto out;
+	}
 	if (mn_app_encoder(&a, &enc, &err)) {
 		code = mn_cli_fail(&err);
 		goto out;
@@ -179,12 +182,15 @@ int mn_cli_serve(int argc, char **argv)
 		MN_VERSION, a.home, a.cfg.path ? a.cfg.path : "built-in defaults",
 		mn_encoder_describe(enc), a.cfg.encoding.workers,
 		a.cfg.encoding.workers == 1 ? "" : "s");
+	/* Before any worker thread starts: each takes its own copy. */
+	mn_monitor_install(&a);
 	nthreads = a.cfg.encoding.workers - 1;
 	if (nthreads > 0) {
 		threads = mn_xcalloc((size_t)nthreads, sizeof(*threads));
 		for (int i = 0; i < nthreads; i++) {
 			threads[i].app = &a;
 			threads[i].index = i + 1;
+			threads[i].observer = a.observer;
 			if (pthread_create(&threads[i].tid, NULL, worker_main, &threads[i])) {
 				mn_error("serve", "could not start worker thread %d", i + 1);
 				nthreads = i;
@@ -199,7 +205,10 @@ int mn_cli_serve(int argc, char **argv)
 		int done = 0;
 		int64_t now;
 
-		if (mn_worker_drain(a.store, enc, &a.cfg, worker_id, 50, &stop_flag, &done, &err))
+		/* One row per turn: with a slow model the turn takes as long as
+		 * one encoding, and the once-a-second work below still runs. */
+		if (mn_worker_drain(a.store, enc, &a.cfg, worker_id, &a.observer, 1, &stop_flag,
+				    &done, &err))
 			mn_warn("serve", "encoding worker: %s", err.msg);
 		now = mn_time_mono_ms();
 		if (now - last_tick >= 1000) {
@@ -239,7 +248,7 @@ int mn_cli_serve(int argc, char **argv)
 	code = 0;
 out:
 	free(threads);
-	mn_worker_unlock(lock_fd);
+	mn_worker_lock_release(&locks);
 	mn_app_close(&a);
 	if (!code)
 		mn_info("serve", "stopped cleanly");

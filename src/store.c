@@ -180,6 +180,54 @@ static int migrate(struct mn_store *st, struct mn_err *err)
 	return 0;
 }
 
+/* "file:" URI for path with every byte that could be URI syntax escaped. */
+static char *path_uri(const char *path, const char *query)
+{
+	struct mn_buf b = MN_BUF_INIT;
+
+	mn_buf_adds(&b, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (isalnum(*p) || *p == '/' || *p == '.' || *p == '-' || *p == '_')
+			mn_buf_addc(&b, (char)*p);
+		else
+			mn_buf_addf(&b, "%%%02X", *p);
+	}
+	mn_buf_addf(&b, "?%s", query);
+	return mn_buf_detach(&b, NULL);
+}
+
+/* A database we may read but not write (a read-only data home): recall
+ * and status still work. WAL needs its -shm file; when that cannot be
+ * created (read-only directory, no -wal left behind) no writer can be
+ * running either, and the file is read as immutable. */
+static int open_readonly(struct mn_store *st, struct mn_err *err)
+{
+	static const char *const queries[] = { "mode=ro", "immutable=1" };
+	int rc = SQLITE_CANTOPEN;
+
+	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++) {
+		char *uri = path_uri(st->path, queries[i]);
+
+		rc = sqlite3_open_v2(uri, &st->db,
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+				     NULL);
+		free(uri);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL,
+					  NULL);
+		if (rc == SQLITE_OK)
+			break;
+		sqlite3_close(st->db);
+		st->db = NULL;
+	}
+	if (rc != SQLITE_OK)
+		return mn_err_set(err, MN_EIO, "could not open database '%s' read-only: %s",
+				  st->path, sqlite3_errstr(rc));
+	st->readonly = true;
+	mn_debug("store", "database '%s' is read-only", st->path);
+	return 0;
+}
+
 int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 {
 	struct mn_store *st = mn_xcalloc(1, sizeof(*st));
@@ -187,31 +235,54 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 
 	*out = NULL;
 	st->path = mn_xstrdup(path);
-	/* Create the file ourselves so it is 0600 from the first byte. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	/* Create the file ourselves so it is 0600 from the first byte, but
+	 * never open (and close) an existing one: closing any descriptor of
+	 * the file drops every POSIX lock this process holds on it, those of
+	 * its other connections (worker threads) included, and another
+	 * process then checkpoints and resets the WAL under them: a corrupt
+	 * database. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 && errno != EEXIST) {
 		ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
 				 strerror(errno));
-		goto out;
+	} else if (fd < 0 && access(path, W_OK) < 0 &&
+		   (errno == EACCES || errno == EPERM || errno == EROFS) &&
+		   access(path, R_OK) == 0) {
+		ret = open_readonly(st, err);
+	} else {
+		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+				    NULL) != SQLITE_OK)
+			ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
+					 st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	}
-	close(fd);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
-				 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	if (ret)
 		goto out;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
-	ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		       "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+	ret = exec(st, st->readonly ? "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 		   err, "configure database");
 	if (ret)
 		goto out;
-	ret = migrate(st, err);
-	if (ret)
-		goto out;
-	{
+	if (st->readonly) {
+		int v = 0;
+
+		ret = user_version(st, &v, err);
+		if (!ret && v != (int)MN_STORE_N_MIGRATIONS)
+			ret = mn_err_set(err, MN_EIO,
+					 "database '%s' is read-only and has schema version %d, "
+					 "not %d", path, v, (int)MN_STORE_N_MIGRATIONS);
+		if (ret)
+			goto out;
+	} else {
+		ret = migrate(st, err);
+		if (ret)
+			goto out;
+	}
+	if (!st->readonly) {
 		/* WAL and SHM files inherit nothing: keep them private too. */
 		char *wal = mn_xasprintf("%s-wal", path), *shm = mn_xasprintf("%s-shm", path);
 
@@ -237,6 +308,11 @@ void mn_store_close(struct mn_store *st)
 		mn_warn("store", "database did not close cleanly: %s", sqlite3_errmsg(st->db));
 	free(st->path);
 	free(st);
+}
+
+bool mn_store_readonly(const struct mn_store *st)
+{
+	return st->readonly;
 }
 
 int mn_store_schema_version(struct mn_store *st)
@@ -436,12 +512,13 @@ int mn_store_claim_raw_id(struct mn_store *st, struct mn_raw *out, const char *i
 }
 
 int mn_store_fail_raw(struct mn_store *st, const char *id, const char *error, int max_attempts,
-		      struct mn_err *err)
+		      const struct mn_claim *claim, struct mn_err *err)
 {
 	static const char *const sql =
 		"UPDATE raw_memories SET state = CASE WHEN attempts >= ?3 THEN 'failed'"
 		" ELSE 'queued' END, last_error = ?2, claimed_by = NULL, lease_until = NULL,"
-		" updated_at = ?4 WHERE id = ?1 AND state = 'claimed'";
+		" updated_at = ?4 WHERE id = ?1 AND state = 'claimed'"
+		" AND (?5 IS NULL OR (claimed_by = ?5 AND attempts = ?6))";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN];
 
@@ -452,6 +529,10 @@ int mn_store_fail_raw(struct mn_store *st, const char *id, const char *error, in
 	mn_store_bind_text(s, 2, error);
 	sqlite3_bind_int(s, 3, max_attempts);
 	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+	if (claim) {
+		sqlite3_bind_text(s, 5, claim->worker, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, claim->attempt);
+	}
 	return mn_store_step_done(st, s, err, "record failed encoding");
 }
 
@@ -553,7 +634,7 @@ static const char *enc_str(const json_t *enc, const char *key)
 }
 
 int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *category,
-			struct mn_err *err)
+			const struct mn_claim *claim, struct mn_err *err)
 {
 	static const char *const sql_mem =
 		"INSERT INTO memories(id, raw_id, gist, summary, content, narrative, concepts,"
@@ -567,9 +648,13 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 		"INSERT INTO experience_buffer(id, memory_id, raw_id, encoder_version, epr, fr,"
 		" sc, np, ted, mig, flags, confidence, fallback, category, created_at, updated_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)";
+	/* With a claim, only while it still holds: a row whose lease expired
+	 * and went back to the queue (or to another worker), or that was
+	 * forgotten, changes nothing, and the result is dropped. */
 	static const char *const sql_raw =
 		"UPDATE raw_memories SET state = 'encoded', claimed_by = NULL, lease_until = NULL,"
-		" last_error = NULL, updated_at = ?2 WHERE id = ?1";
+		" last_error = NULL, updated_at = ?2 WHERE id = ?1 AND (?3 IS NULL"
+		" OR (state = 'claimed' AND claimed_by = ?3 AND attempts = ?4))";
 	sqlite3_stmt *s;
 	char now[MN_TIME_LEN], buf_id[37];
 	char *concepts = NULL, *ctext = NULL, *sconcepts = NULL, *flags = NULL;
@@ -590,6 +675,24 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	}
 	flags = m->flags ? mn_json_dumps(m->flags) : mn_xstrdup("[]");
 	ret = mn_store_begin(st, err);
+	if (ret)
+		goto out;
+	s = mn_store_stmt(st, sql_raw, err);
+	if (!s) {
+		ret = MN_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, m->raw_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	if (claim) {
+		sqlite3_bind_text(s, 3, claim->worker, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, claim->attempt);
+	}
+	ret = mn_store_step_done(st, s, err, "mark raw memory encoded");
+	if (!ret && claim && sqlite3_changes(st->db) == 0)
+		ret = mn_err_set(err, MN_ENOTFOUND,
+				 "raw memory '%s' is no longer claimed by '%s' (attempt %d)",
+				 m->raw_id, claim->worker, claim->attempt);
 	if (ret)
 		goto out;
 	s = mn_store_stmt(st, sql_mem, err);
@@ -655,16 +758,6 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 			  -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 15, now, -1, SQLITE_STATIC);
 	ret = mn_store_step_done(st, s, err, "store experience row");
-	if (ret)
-		goto out;
-	s = mn_store_stmt(st, sql_raw, err);
-	if (!s) {
-		ret = MN_EIO;
-		goto out;
-	}
-	sqlite3_bind_text(s, 1, m->raw_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	ret = mn_store_step_done(st, s, err, "mark raw memory encoded");
 	if (!ret)
 		ret = mn_store_commit(st, err);
 out:
@@ -951,6 +1044,8 @@ static int load_candidate(struct mn_store *st, struct mn_memory *m, struct mn_er
 	if (rc == SQLITE_ROW)
 		read_memory(m, s);
 	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return MN_ENOTFOUND; /* forgotten since it was ranked */
 	if (rc != SQLITE_ROW)
 		return mn_store_fail(st, err, "load memory");
 	m->score = score;
@@ -1036,6 +1131,10 @@ static int by_score(const void *a, const void *b)
 	return strcmp(y->created_at, x->created_at);
 }
 
+/* How long the recall log waits for another writer: the log is
+ * best-effort, a recall never waits the full busy_timeout for it. */
+#define RECALL_LOG_BUSY_MS 250
+
 static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
 		      const struct mn_recall_opts *o, struct mn_err *err)
 {
@@ -1071,9 +1170,36 @@ static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
 	mn_store_bind_text(s, 4, o->session);
 	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	sqlite3_busy_timeout(st->db, RECALL_LOG_BUSY_MS);
 	ret = mn_store_step_done(st, s, err, "log recall");
+	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
 	free(text);
 	return ret;
+}
+
+/* One read transaction around the searches, so that a memory encoded
+ * (or forgotten) while the recall runs is seen in exactly one state: raw
+ * or encoded. Inside a caller's transaction that one already does it. */
+static int read_begin(struct mn_store *st, bool *out_own, struct mn_err *err)
+{
+	static const char *const sql = "BEGIN DEFERRED";
+	sqlite3_stmt *s;
+
+	*out_own = false;
+	if (st->txn_depth > 0 || !sqlite3_get_autocommit(st->db))
+		return 0;
+	s = mn_store_stmt(st, sql, err);
+	if (!s || mn_store_step_done(st, s, err, "begin read transaction"))
+		return err && err->code ? err->code : MN_EIO;
+	*out_own = true;
+	return 0;
+}
+
+static void read_end(struct mn_store *st, bool own)
+{
+	/* Ending a transaction that only read cannot lose anything. */
+	if (own && !sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK", NULL, "end read transaction");
 }
 
 int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
@@ -1083,6 +1209,7 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 	size_t n_words;
 	int limit = o->limit > 0 ? o->limit : 10;
 	int ret = 0;
+	bool own_read = false;
 
 	memset(out, 0, sizeof(*out));
 	if (limit > MN_LIMIT_RECALL_MAX)
@@ -1092,6 +1219,11 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 				  MN_LIMIT_QUERY_BYTES);
 	mn_text_uuid4(out->query_id);
 	n_words = query_words(&words, o->query);
+	if (n_words) {
+		ret = read_begin(st, &own_read, err);
+		if (ret)
+			goto out;
+	}
 	if (n_words) {
 		/* All words first (precise and cheap); any word when that finds
 		 * too little. */
@@ -1115,14 +1247,40 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 			qsort(out->items, out->n, sizeof(*out->items), by_score);
 		while (out->n > (size_t)limit)
 			mn_memory_release(&out->items[--out->n]);
-		for (size_t i = 0; i < out->n && !ret; i++)
-			if (out->items[i].rowid && !out->items[i].raw_content)
-				ret = load_candidate(st, &out->items[i], err);
+		for (size_t i = 0; i < out->n && !ret;) {
+			if (!out->items[i].rowid || out->items[i].raw_content) {
+				i++;
+				continue;
+			}
+			ret = load_candidate(st, &out->items[i], err);
+			if (ret != MN_ENOTFOUND) {
+				i++;
+				continue;
+			}
+			/* forgotten since it was ranked: skipped, order kept */
+			mn_memory_release(&out->items[i]);
+			memmove(&out->items[i], &out->items[i + 1],
+				(out->n - i - 1) * sizeof(*out->items));
+			out->n--;
+			ret = 0;
+		}
 		if (ret)
 			goto out;
+		read_end(st, own_read);
+		own_read = false;
 	}
-	ret = log_recall(st, out, o, err);
+	if (st->readonly) {
+		mn_debug("store", "read-only database: recall %s not logged", out->query_id);
+	} else {
+		struct mn_err lerr = MN_ERR_INIT;
+
+		/* Best-effort: the answer matters more than the log (feedback
+		 * on an unlogged query id reports it unknown). */
+		if (log_recall(st, out, o, &lerr))
+			mn_warn("store", "recall %s not logged: %s", out->query_id, lerr.msg);
+	}
 out:
+	read_end(st, own_read);
 	if (ret)
 		mn_recall_result_release(out);
 	free_words(words, n_words);

@@ -7,7 +7,19 @@
  * Calling sequence: mn_store_open(&st, path, &err) ... mn_store_close(st).
  * One struct mn_store per thread. WAL, busy_timeout, foreign_keys=ON,
  * file mode 0600; migrations are numbered, forward-only, one transaction
- * each, tracked by PRAGMA user_version; a newer database is refused.
+ * each, tracked by PRAGMA user_version; a newer database is refused. A
+ * database the process may read but not write opens read-only: reads
+ * (recall, status) work, writes fail.
+ *
+ * The rule every caller keeps: no store transaction ever waits on the
+ * network, a model, a subprocess, an flock or a sleep. Every process
+ * shares one write lock; a transaction held across a 15 s model call
+ * stops every `remember` of every client for 15 s. Work that blocks runs
+ * between short transactions: encoding is claim (one statement, sets a
+ * lease) -> model call (no transaction) -> write the result (one short
+ * transaction that checks the claim still holds, see struct mn_claim).
+ * The same for the post-deploy monitor's rollback (registry flock,
+ * deploy command) and for hooks.
  */
 #ifndef MN_STORE_H
 #define MN_STORE_H
@@ -23,10 +35,14 @@
 struct mn_store;
 
 #define MN_STORE_SCHEMA_VERSION 1
+/* How long a statement waits for another process's write lock. */
+#define MN_STORE_BUSY_MS 10000
 
 int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err);
 void mn_store_close(struct mn_store *st);
 int mn_store_schema_version(struct mn_store *st);
+/* True when the database was opened read-only. */
+bool mn_store_readonly(const struct mn_store *st);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Transactions nest: an inner
  * begin/commit joins the outer transaction, which commits once at the
  * outermost commit. A rollback at any level rolls back everything, and the
@@ -50,6 +66,15 @@ struct mn_raw {
 	char created_at[MN_TIME_LEN];
 };
 
+/* One claim of a raw row: the worker that claimed it and the attempt the
+ * claim counted (mn_raw.attempts right after the claim). A later claim of
+ * the same row, by anyone, counts a new attempt, so the pair names this
+ * claim only. */
+struct mn_claim {
+	const char *worker;
+	int attempt;
+};
+
 void mn_raw_release(struct mn_raw *r);
 /* Commit a new raw row (state queued) and return its id in r->id. The
  * content is stored as given; the caller has checked input limits. */
@@ -60,16 +85,19 @@ int mn_store_put_raw_claimed(struct mn_store *st, struct mn_raw *r, const char *
 			     int64_t lease_ms, struct mn_err *err);
 /* Claim the oldest queued row (indexed; expired leases come back to the
  * queue through mn_store_recover_leases): state claimed, claimed_by =
- * worker, lease_until = now + lease_ms, attempts + 1. MN_ENOTFOUND when the
+ * worker, lease_until = now + lease_ms, attempts + 1, in one statement
+ * (its own short transaction outside a caller's): concurrent workers on
+ * other connections always claim different rows. MN_ENOTFOUND when the
  * queue is empty. */
 int mn_store_claim_raw(struct mn_store *st, struct mn_raw *out, const char *worker,
 		       int64_t lease_ms, struct mn_err *err);
 /* Claim a specific row (inline encoding right after remember). */
 int mn_store_claim_raw_id(struct mn_store *st, struct mn_raw *out, const char *id,
 			  const char *worker, int64_t lease_ms, struct mn_err *err);
-/* Record a failed attempt: back to queued, or failed after max_attempts. */
+/* Record a failed attempt: back to queued, or failed after max_attempts.
+ * With claim (may be NULL), only while that claim still holds. */
 int mn_store_fail_raw(struct mn_store *st, const char *id, const char *error, int max_attempts,
-		      struct mn_err *err);
+		      const struct mn_claim *claim, struct mn_err *err);
 /* Expired leases return to the queue; returns how many (>= 0) or error. */
 int mn_store_recover_leases(struct mn_store *st, struct mn_err *err);
 /* Every claimed row back to the queue. Only for the holder of worker.lock
@@ -104,11 +132,14 @@ struct mn_memory {
 };
 
 void mn_memory_release(struct mn_memory *m);
-/* In one transaction: insert the memory, insert an experience-buffer row
- * (category given; excluded for fallback), mark the raw row encoded. Sets
- * m->id. */
+/* In one transaction: mark the raw row encoded, insert the memory, insert
+ * an experience-buffer row (category given; excluded for fallback). Sets
+ * m->id. With claim (may be NULL), only while that claim of m->raw_id
+ * still holds: MN_ENOTFOUND, nothing written, when the row was forgotten,
+ * its lease expired and it went back to the queue, or another worker
+ * claimed it since; the caller drops its result. */
 int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *category,
-			struct mn_err *err);
+			const struct mn_claim *claim, struct mn_err *err);
 int mn_store_get_memory(struct mn_store *st, struct mn_memory *out, const char *id,
 			struct mn_err *err);
 /* Newest first, with their buffer category; category NULL = all. */
@@ -138,8 +169,12 @@ struct mn_recall_result {
 
 void mn_recall_result_release(struct mn_recall_result *r);
 /* FTS5 BM25 combined with salience and feedback score; raw rows that are
- * not (yet) encoded are found by their raw text. Logs the query and what
- * it returned in recall_log. */
+ * not (yet) encoded are found by their raw text. Both are read in one
+ * read transaction, so every committed memory is found in one form or the
+ * other; a memory forgotten meanwhile is left out. Then logs the query and
+ * what it returned in recall_log, best-effort: on a read-only database or
+ * when another writer holds the lock for long, the recall succeeds
+ * unlogged (feedback on its query id then reports it unknown). */
 int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 		    const struct mn_recall_opts *o, struct mn_err *err);
 

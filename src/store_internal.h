@@ -6,6 +6,7 @@
 #define MN_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store.h"
 
@@ -18,6 +19,7 @@ struct mn_store {
 	const char *sql[MN_STORE_STMT_CACHE];
 	sqlite3_stmt *stmt[MN_STORE_STMT_CACHE];
 	int txn_depth;
+	bool readonly; /* opened read-only (a read-only data home) */
 };
 
 /* Cached prepared statement for a static SQL string (keyed by pointer),

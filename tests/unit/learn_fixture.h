@@ -140,7 +140,8 @@ static inline void lf_add(struct lf *f, char out_id[37], const struct lf_mem *in
 	m.salience = 0.5;
 	m.source = (char *)in->source;
 	m.type = (char *)in->type;
-	if (mn_store_put_memory(f->a.store, &m, in->category ? in->category : "gold", &err))
+	if (mn_store_put_memory(f->a.store, &m, in->category ? in->category : "gold",
+				NULL, &err))
 		fail_msg("put_memory: %s", err.msg);
 	if (out_id)
 		snprintf(out_id, 37, "%s", m.id);

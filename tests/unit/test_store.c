@@ -7,6 +7,8 @@
 #include "base/json.h"
 #include "base/timeutil.h"
 #include "store.h"
+/* for the connection: tests step in between a recall's statements */
+#include "store_internal.h"
 
 struct fixture {
 	char *dir;
@@ -72,7 +74,7 @@ static void put_memory(struct mn_store *st, const char *raw_id, const char *text
 	m.salience = 0.5;
 	m.confidence = 0.9;
 	m.flags = json_array();
-	assert_int_equal(mn_store_put_memory(st, &m, "gold", &err), 0);
+	assert_int_equal(mn_store_put_memory(st, &m, "gold", NULL, &err), 0);
 	strcpy(id_out, m.id);
 	free(m.encoding_json);
 	json_decref(m.flags);
@@ -185,7 +187,7 @@ static void test_failures_mark_failed_after_max_attempts(void **state)
 	put_raw(f->st, &a, "always fails");
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(mn_store_claim_raw(f->st, &c, "w", 60000, &err), 0);
-		assert_int_equal(mn_store_fail_raw(f->st, c.id, "model exploded", 3, &err), 0);
+		assert_int_equal(mn_store_fail_raw(f->st, c.id, "model exploded", 3, NULL, &err), 0);
 		mn_raw_release(&c);
 	}
 	assert_int_equal(mn_store_get_raw(f->st, &got, a.id, &err), 0);
@@ -206,7 +208,7 @@ static void test_failed_raw_is_found_by_its_text(void **state)
 
 	put_raw(f->st, &a, "the zebrafish experiment failed to encode");
 	assert_int_equal(mn_store_claim_raw(f->st, &c, "w", 60000, &err), 0);
-	assert_int_equal(mn_store_fail_raw(f->st, c.id, "boom", 1, &err), 0);
+	assert_int_equal(mn_store_fail_raw(f->st, c.id, "boom", 1, NULL, &err), 0);
 	mn_raw_release(&c);
 	assert_int_equal(mn_store_recall(f->st, &r, &o, &err), 0);
 	assert_int_equal(r.n, 1);
@@ -321,6 +323,180 @@ static void test_forget_cascades(void **state)
 	mn_recall_result_release(&r);
 }
 
+static void test_claims_on_two_connections_take_different_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_store *st2 = NULL;
+	struct mn_raw a, b, c1, c2;
+	struct mn_err err = MN_ERR_INIT;
+
+	assert_int_equal(mn_store_open(&st2, f->db, &err), 0);
+	put_raw(f->st, &a, "first for two workers");
+	put_raw(f->st, &b, "second for two workers");
+	assert_int_equal(mn_store_claim_raw(f->st, &c1, "w1", 60000, &err), 0);
+	assert_int_equal(mn_store_claim_raw(st2, &c2, "w2", 60000, &err), 0);
+	assert_string_not_equal(c1.id, c2.id);
+	/* neither claim holds a transaction open */
+	assert_false(mn_store_in_transaction(f->st));
+	assert_false(mn_store_in_transaction(st2));
+	mn_raw_release(&c1);
+	mn_raw_release(&c2);
+	mn_store_close(st2);
+}
+
+static void test_result_of_a_lost_claim_is_dropped(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_raw a, c1, c2, got;
+	struct mn_memory m, mem;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_claim old, cur;
+	json_t *enc = json_pack("{s:s,s:s,s:s,s:s,s:[],s:{},s:s,s:s,s:s,s:f}", "gist", "slow",
+				"summary", "slow", "content", "slow", "narrative", "", "concepts",
+				"structured_concepts", "significance", "routine", "emotional_tone",
+				"neutral", "outcome", "unknown", "salience", 0.5);
+
+	setenv("MNEMO_FAKE_NOW", "2026-01-01T00:00:00.000Z", 1);
+	put_raw(f->st, &a, "encoded too slowly");
+	assert_int_equal(mn_store_claim_raw(f->st, &c1, "slow-worker", 1000, &err), 0);
+	old = (struct mn_claim){ "slow-worker", c1.attempts };
+	/* the lease runs out while the model still thinks; another worker
+	 * takes the row */
+	setenv("MNEMO_FAKE_NOW", "2026-01-01T00:00:05.000Z", 1);
+	assert_int_equal(mn_store_recover_leases(f->st, &err), 1);
+	assert_int_equal(mn_store_claim_raw(f->st, &c2, "fast-worker", 60000, &err), 0);
+	cur = (struct mn_claim){ "fast-worker", c2.attempts };
+	assert_string_equal(c2.id, a.id);
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.raw_id, sizeof(m.raw_id), "%s", a.id);
+	m.encoding = enc;
+	m.encoding_json = "{}";
+	m.flags = json_array();
+	assert_int_equal(mn_store_put_memory(f->st, &m, "gold", &old, &err), MN_ENOTFOUND);
+	assert_false(mn_store_in_transaction(f->st));
+	assert_int_equal(mn_store_get_memory(f->st, &mem, a.id, &err), MN_ENOTFOUND);
+	/* the stale worker's failure does not touch the new claim either */
+	assert_int_equal(mn_store_fail_raw(f->st, a.id, "too slow", 1, &old, &err), 0);
+	assert_int_equal(mn_store_get_raw(f->st, &got, a.id, &err), 0);
+	assert_string_equal(got.state, "claimed");
+	mn_raw_release(&got);
+	/* the current claim writes */
+	assert_int_equal(mn_store_put_memory(f->st, &m, "gold", &cur, &err), 0);
+	assert_int_equal(mn_store_get_raw(f->st, &got, a.id, &err), 0);
+	assert_string_equal(got.state, "encoded");
+	mn_raw_release(&got);
+	/* and a forgotten row drops the result too */
+	assert_int_equal(mn_store_forget(f->st, a.id, &err), 0);
+	assert_int_equal(mn_store_put_memory(f->st, &m, "gold", &cur, &err), MN_ENOTFOUND);
+	json_decref(m.flags);
+	json_decref(enc);
+	mn_raw_release(&c1);
+	mn_raw_release(&c2);
+}
+
+/* Runs SQL-triggered work on a second connection the moment a recall
+ * starts the statement whose text contains `when`. */
+struct interleave {
+	const char *when;
+	struct mn_store *other;
+	char raw_id[37];
+	char memory_id[37];
+	bool fired;
+};
+
+static int on_statement(unsigned type, void *payload, void *p, void *x)
+{
+	struct interleave *il = payload;
+	struct mn_err err = MN_ERR_INIT;
+
+	(void)p;
+	if (type != SQLITE_TRACE_STMT || il->fired || !strstr((const char *)x, il->when))
+		return 0;
+	il->fired = true;
+	if (il->memory_id[0]) {
+		assert_int_equal(mn_store_forget(il->other, il->memory_id, &err), 0);
+	} else {
+		char id[37];
+
+		put_memory(il->other, il->raw_id, "interleaved zebrafish", id);
+	}
+	return 0;
+}
+
+static void test_recall_sees_memory_encoded_while_it_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct interleave il = { .when = "FROM raw_memories WHERE state IN" };
+	struct mn_raw a;
+	struct mn_recall_result r;
+	struct mn_recall_opts o = { .query = "zebrafish", .limit = 5 };
+	struct mn_err err = MN_ERR_INIT;
+
+	assert_int_equal(mn_store_open(&il.other, f->db, &err), 0);
+	put_raw(f->st, &a, "interleaved zebrafish");
+	snprintf(il.raw_id, sizeof(il.raw_id), "%s", a.id);
+	/* encoded between the search of memories and the search of raw rows */
+	sqlite3_trace_v2(f->st->db, SQLITE_TRACE_STMT, on_statement, &il);
+	assert_int_equal(mn_store_recall(f->st, &r, &o, &err), 0);
+	sqlite3_trace_v2(f->st->db, 0, NULL, NULL);
+	assert_true(il.fired);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.items[0].raw_id, a.id);
+	mn_recall_result_release(&r);
+	mn_store_close(il.other);
+}
+
+static void test_recall_of_memory_forgotten_while_it_runs_is_not_an_error(void **state)
+{
+	struct fixture *f = *state;
+	struct interleave il = { .when = "FROM memories m WHERE m.rowid" };
+	struct mn_raw a, c;
+	struct mn_recall_result r;
+	struct mn_recall_opts o = { .query = "store", .limit = 5 };
+	struct mn_err err = MN_ERR_INIT;
+
+	assert_int_equal(mn_store_open(&il.other, f->db, &err), 0);
+	put_raw(f->st, &a, "forgotten during recall store");
+	assert_int_equal(mn_store_claim_raw(f->st, &c, "w", 60000, &err), 0);
+	mn_raw_release(&c);
+	put_memory(f->st, a.id, "forgotten during recall store", il.memory_id);
+	/* forgotten between ranking and loading the winners */
+	sqlite3_trace_v2(f->st->db, SQLITE_TRACE_STMT, on_statement, &il);
+	assert_int_equal(mn_store_recall(f->st, &r, &o, &err), 0);
+	sqlite3_trace_v2(f->st->db, 0, NULL, NULL);
+	assert_true(il.fired);
+	/* what the recall's snapshot held, or nothing: never half a row */
+	assert_true(r.n <= 1);
+	if (r.n)
+		assert_string_equal(r.items[0].id, il.memory_id);
+	mn_recall_result_release(&r);
+	mn_store_close(il.other);
+}
+
+static void test_recall_answers_while_another_writer_holds_the_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_store *st2 = NULL;
+	struct mn_raw a;
+	struct mn_recall_result r;
+	struct mn_recall_opts o = { .query = "blocked", .limit = 5 };
+	struct mn_err err = MN_ERR_INIT;
+	int64_t t0;
+
+	put_raw(f->st, &a, "recall while blocked");
+	assert_int_equal(mn_store_open(&st2, f->db, &err), 0);
+	assert_int_equal(mn_store_begin(st2, &err), 0);
+	t0 = mn_time_mono_ms();
+	assert_int_equal(mn_store_recall(f->st, &r, &o, &err), 0);
+	/* the log is skipped, not waited for (busy_timeout is 10 s) */
+	assert_true(mn_time_mono_ms() - t0 < 5000);
+	assert_int_equal(r.n, 1);
+	mn_recall_result_release(&r);
+	mn_store_rollback(st2);
+	mn_store_close(st2);
+}
+
 static void test_human_correction_wins_over_teacher(void **state)
 {
 	struct fixture *f = *state;
@@ -377,6 +553,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_feedback_later_rating_replaces_earlier, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forget_cascades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims_on_two_connections_take_different_rows,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_result_of_a_lost_claim_is_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recall_sees_memory_encoded_while_it_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_recall_of_memory_forgotten_while_it_runs_is_not_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recall_answers_while_another_writer_holds_the_lock,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_human_correction_wins_over_teacher, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta_set_get_delete, setup, teardown),
 	};
