@@ -153,6 +153,12 @@ int mn_app_amend(struct mn_app *a, const char *memory_id, const char *encoding_j
 	memset(&raw, 0, sizeof(raw));
 	memset(&met, 0, sizeof(met));
 	*out_metrics = NULL;
+	/* A correction is held to the limit of the text it encodes. */
+	if (len > (size_t)a->cfg.encoding.max_text_bytes)
+		return mn_err_set(err, MN_EINVAL,
+				  "amended encoding is %zu bytes, over the limit of %lld "
+				  "(encoding.max_text_bytes)",
+				  len, (long long)a->cfg.encoding.max_text_bytes);
 	enc = mn_json_parse(encoding_json, len, err);
 	if (!enc)
 		return MN_EINVAL;

@@ -20,9 +20,43 @@
 
 const char *mn_cli_config_path;
 
+/* Format, then escape what a terminal would obey, then write: stored
+ * memories, model replies and trainer output reach these lines, and an
+ * ESC in them must not drive the user's terminal. */
+static void put_escaped(FILE *f, const char *fmt, va_list ap)
+{
+	struct mn_buf line = MN_BUF_INIT, safe = MN_BUF_INIT;
+
+	mn_buf_vaddf(&line, fmt, ap);
+	mn_text_escape_controls(&safe, mn_buf_str(&line), line.len);
+	fwrite(mn_buf_str(&safe), 1, safe.len, f);
+	mn_buf_release(&line);
+	mn_buf_release(&safe);
+}
+
+void mn_cli_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put_escaped(stdout, fmt, ap);
+	va_end(ap);
+}
+
+static void eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void eprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put_escaped(stderr, fmt, ap);
+	va_end(ap);
+}
+
 int mn_cli_fail(const struct mn_err *err)
 {
-	fprintf(stderr, "mnemo: %s\n", err->msg[0] ? err->msg : "failed");
+	eprintf("mnemo: %s\n", err->msg[0] ? err->msg : "failed");
 	switch (err->code) {
 	case MN_ENOTFOUND:
 		return MN_EXIT_NOTFOUND;
@@ -128,13 +162,15 @@ int mn_cli_parse_common(struct mn_cli_common *o, int argc, char **argv, const ch
 
 static void print_memory_line(const struct mn_memory *m, size_t rank)
 {
+	const char *raw = m->raw_content ? m->raw_content : "";
+
 	if (m->id[0])
-		printf("%2zu. [%s] %s  (score %.3f, salience %.2f, %s)\n    %s\n", rank, m->id,
-		       mn_json_str(m->encoding, "gist", ""), m->score, m->salience,
-		       m->created_at, mn_json_str(m->encoding, "summary", ""));
+		mn_cli_printf("%2zu. [%s] %s  (score %.3f, salience %.2f, %s)\n    %s\n", rank,
+			      m->id, mn_json_str(m->encoding, "gist", ""), m->score, m->salience,
+			      m->created_at, mn_json_str(m->encoding, "summary", ""));
 	else
-		printf("%2zu. [raw %s, %s] %.*s\n", rank, m->raw_id, m->state, 160,
-		       m->raw_content ? m->raw_content : "");
+		mn_cli_printf("%2zu. [raw %s, %s] %.*s\n", rank, m->raw_id, m->state,
+			      (int)mn_text_utf8_cut(raw, strlen(raw), 160), raw);
 }
 
 
@@ -260,9 +296,9 @@ int mn_cli_remember(int argc, char **argv)
 		mn_cli_print_json(o);
 		json_decref(o);
 	} else if (out.memory_id[0]) {
-		printf("remembered %s\n", out.memory_id);
+		mn_cli_printf("remembered %s\n", out.memory_id);
 	} else {
-		printf("stored %s (%s)\n", out.raw_id, out.note[0] ? out.note : out.state);
+		mn_cli_printf("stored %s (%s)\n", out.raw_id, out.note[0] ? out.note : out.state);
 	}
 	code = 0;
 out:
@@ -359,9 +395,9 @@ int mn_cli_recall(int argc, char **argv)
 		mn_cli_print_json(obj);
 		json_decref(obj);
 	} else {
-		printf("query_id %s\n", r.query_id);
+		mn_cli_printf("query_id %s\n", r.query_id);
 		if (!r.n)
-			printf("no memories match\n");
+			mn_cli_printf("no memories match\n");
 		for (size_t i = 0; i < r.n; i++)
 			print_memory_line(&r.items[i], i + 1);
 	}
@@ -445,8 +481,8 @@ int mn_cli_feedback(int argc, char **argv)
 			mn_cli_print_json(o);
 			json_decref(o);
 		} else {
-			printf("rated %zu memor%s %s\n", rated, rated == 1 ? "y" : "ies",
-			       argv[optind + 1]);
+			mn_cli_printf("rated %zu memor%s %s\n", rated, rated == 1 ? "y" : "ies",
+				      argv[optind + 1]);
 		}
 		code = 0;
 	}
@@ -461,8 +497,9 @@ static const char amend_help[] =
 	"usage: mnemo amend [options] MEMORY_ID FILE|-\n"
 	"\n"
 	"Record a human correction of a memory's encoding: FILE holds the corrected\n"
-	"encoding (one JSON object with the ten keys of the schema). It becomes the\n"
-	"training target for this memory and wins over the teacher.\n"
+	"encoding (one JSON object with the ten keys of the schema), at most\n"
+	"encoding.max_text_bytes. It becomes the training target for this memory\n"
+	"and wins over the teacher.\n"
 	"\n"
 	"      --json             machine-readable output\n"
 	"      --config FILE      configuration file\n"
@@ -484,10 +521,12 @@ int mn_cli_amend(int argc, char **argv)
 	code = mn_cli_open(&a, opt.config);
 	if (code)
 		return code;
+	/* Read no more than mn_app_amend would accept (encoding.max_text_bytes). */
 	if (!strcmp(argv[optind + 1], "-"))
-		code = mn_cli_read_text(&text, "-", MN_LIMIT_JSON_FILE_BYTES, &err);
+		code = mn_cli_read_text(&text, "-", (size_t)a.cfg.encoding.max_text_bytes, &err);
 	else
-		code = mn_file_read(&text, argv[optind + 1], MN_LIMIT_JSON_FILE_BYTES, &err);
+		code = mn_file_read(&text, argv[optind + 1], (size_t)a.cfg.encoding.max_text_bytes,
+				    &err);
 	if (!code)
 		code = mn_app_amend(&a, argv[optind], mn_buf_str(&text), text.len, &metrics, &err);
 	if (code) {
@@ -500,8 +539,8 @@ int mn_cli_amend(int argc, char **argv)
 			mn_cli_print_json(o);
 			json_decref(o);
 		} else {
-			printf("amended %s (epr %.2f)\n", argv[optind],
-			       mn_json_num(metrics, "epr", 0));
+			mn_cli_printf("amended %s (epr %.2f)\n", argv[optind],
+				      mn_json_num(metrics, "epr", 0));
 		}
 	}
 	json_decref(metrics);
@@ -544,7 +583,7 @@ int mn_cli_forget(int argc, char **argv)
 		mn_cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("forgot %s\n", argv[optind]);
+		mn_cli_printf("forgot %s\n", argv[optind]);
 	}
 	mn_app_close(&a);
 	return code;
@@ -569,13 +608,12 @@ static void print_obj(const json_t *o, int indent)
 
 	json_object_foreach((json_t *)o, k, v) {
 		if (json_is_object(v)) {
-			printf("%*s%s:\n", indent, "", k);
+			mn_cli_printf("%*s%s:\n", indent, "", k);
 			print_obj(v, indent + 2);
 		} else {
 			char *s = json_is_string(v) ? NULL : mn_json_dumps(v);
 
-			printf("%*s%-22s %s\n", indent, "", k,
-			       s ? s : json_string_value(v));
+			mn_cli_printf("%*s%-22s %s\n", indent, "", k, s ? s : json_string_value(v));
 			free(s);
 		}
 	}
@@ -602,7 +640,7 @@ int mn_cli_status(int argc, char **argv)
 		mn_cli_print_json(st);
 	} else {
 		if (!a.cfg.path)
-			printf("config: none (built-in defaults)\n");
+			mn_cli_printf("config: none (built-in defaults)\n");
 		print_obj(st, 0);
 	}
 	json_decref(st);
@@ -700,15 +738,16 @@ int mn_cli_encode(int argc, char **argv)
 	} else {
 		char *e = json_dumps(out.encoding, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-		printf("%s\nencoder %s@%s%s, confidence %.2f\n", e, out.encoder,
-		       out.encoder_version, out.fallback ? " (fallback)" : "", out.confidence);
-		printf("epr %.3f  fr %.3f  np %.3f  sc %s  ted %s  mig %s  flags ",
-		       out.metrics.epr, out.metrics.fr, out.metrics.np,
-		       out.metrics.sc ? "yes" : "no", out.metrics.ted ? "yes" : "no",
-		       out.metrics.mig ? "yes" : "no");
+		mn_cli_printf("%s\nencoder %s@%s%s, confidence %.2f\n", e, out.encoder,
+			      out.encoder_version, out.fallback ? " (fallback)" : "",
+			      out.confidence);
+		mn_cli_printf("epr %.3f  fr %.3f  np %.3f  sc %s  ted %s  mig %s  flags ",
+			      out.metrics.epr, out.metrics.fr, out.metrics.np,
+			      out.metrics.sc ? "yes" : "no", out.metrics.ted ? "yes" : "no",
+			      out.metrics.mig ? "yes" : "no");
 		free(e);
 		e = mn_json_dumps(out.metrics.flags);
-		printf("%s\n", e);
+		mn_cli_printf("%s\n", e);
 		free(e);
 	}
 	code = 0;
@@ -799,9 +838,10 @@ int mn_cli_verify(int argc, char **argv)
 	} else {
 		char *flags = mn_json_dumps(m.flags);
 
-		printf("EPR %.4f\nFR  %.4f\nNP  %.4f\nTED %s\nMIG %s\nSC  %s%s%s\nflags %s\n",
-		       m.epr, m.fr, m.np, m.ted ? "yes" : "no", m.mig ? "yes" : "no",
-		       m.sc ? "yes" : "no", m.sc ? "" : " - ", m.sc ? "" : m.sc_reason, flags);
+		mn_cli_printf(
+			"EPR %.4f\nFR  %.4f\nNP  %.4f\nTED %s\nMIG %s\nSC  %s%s%s\nflags %s\n",
+			m.epr, m.fr, m.np, m.ted ? "yes" : "no", m.mig ? "yes" : "no",
+			m.sc ? "yes" : "no", m.sc ? "" : " - ", m.sc ? "" : m.sc_reason, flags);
 		free(flags);
 	}
 out:
@@ -944,19 +984,19 @@ int mn_cli_experience(int argc, char **argv)
 			for (size_t i = 0; i < n; i++) {
 				char *flags = mn_json_dumps(rows[i].flags);
 
-				printf("%s %-17s epr %.2f conf %.2f %s %s\n    %s\n",
-				       rows[i].memory_id, rows[i].category, rows[i].epr,
-				       rows[i].confidence, flags,
-				       rows[i].corrected_output ? "corrected" : "",
-				       rows[i].gist ? rows[i].gist : "");
+				mn_cli_printf("%s %-17s epr %.2f conf %.2f %s %s\n    %s\n",
+					      rows[i].memory_id, rows[i].category, rows[i].epr,
+					      rows[i].confidence, flags,
+					      rows[i].corrected_output ? "corrected" : "",
+					      rows[i].gist ? rows[i].gist : "");
 				if (rows[i].corrected_output)
-					printf("    corrected by %s: epr %.2f -> %.2f\n",
-					       rows[i].correction_source, rows[i].epr,
-					       rows[i].corrected_epr);
+					mn_cli_printf("    corrected by %s: epr %.2f -> %.2f\n",
+						      rows[i].correction_source, rows[i].epr,
+						      rows[i].corrected_epr);
 				free(flags);
 			}
 			if (!n)
-				printf("no rows\n");
+				mn_cli_printf("no rows\n");
 		}
 		mn_exp_rows_free(rows, n);
 	} else if (!strcmp(sub, "reclassify")) {
@@ -970,8 +1010,8 @@ int mn_cli_experience(int argc, char **argv)
 			mn_cli_print_json(o);
 			json_decref(o);
 		} else {
-			printf("reclassified: %d row%s changed category\n", changed,
-			       changed == 1 ? "" : "s");
+			mn_cli_printf("reclassified: %d row%s changed category\n", changed,
+				      changed == 1 ? "" : "s");
 		}
 	} else {
 		code = mn_cli_experience_report(&a, json);
@@ -985,9 +1025,10 @@ int mn_cli_experience(int argc, char **argv)
 int mn_cli_trainer(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: mnemo trainer builtin --batch-dir DIR --out DIR [--incumbent DIR]"
-		       " [--seed N]\n\nTrain the builtin student; see 'mnemo trainer builtin"
-		       " --help'.\n");
+		mn_cli_printf(
+			"usage: mnemo trainer builtin --batch-dir DIR --out DIR [--incumbent DIR]"
+			" [--seed N]\n\nTrain the builtin student; see 'mnemo trainer builtin"
+			" --help'.\n");
 		return 0;
 	}
 	if (argc < 2 || strcmp(argv[1], "builtin"))

@@ -45,10 +45,16 @@ int mn_cli_parse_common(struct mn_cli_common *o, int argc, char **argv, const ch
 /* Set by `mnemo --config FILE <command>`; a command's own --config wins. */
 extern const char *mn_cli_config_path;
 
-/* Print "mnemo: <msg>" to stderr and return the exit code for err. */
+/* Print "mnemo: <msg>" to stderr (control characters escaped) and return
+ * the exit code for err. */
 int mn_cli_fail(const struct mn_err *err);
 /* Print a usage error plus "see 'mnemo CMD --help'" and return 2. */
 int mn_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf to stdout for a person: after formatting, terminal control
+ * characters (C0 but newline and tab, DEL, C1) are escaped, so stored or
+ * outside text cannot drive the terminal. Human output goes through it;
+ * --json output does not (mn_cli_print_json). */
+void mn_cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print JSON (indented) to stdout. */
 void mn_cli_print_json(const json_t *v);
 /* Read the text argument, or stdin when it is "-" (size-limited). */

@@ -9,6 +9,7 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "batch.h"
 #include "cli.h"
 #include "orch.h"
@@ -56,13 +57,13 @@ static void print_run_line(const json_t *r)
 	const char *err = mn_json_str(r, "error", NULL);
 	const char *ver = mn_json_str(r, "deployed_version", NULL);
 
-	printf("%s  %-11s %-7s %s", mn_json_str(r, "id", "?"), mn_json_str(r, "state", "?"),
-	       mn_json_str(r, "trigger", "?"), mn_json_str(r, "created_at", ""));
+	mn_cli_printf("%s  %-11s %-7s %s", mn_json_str(r, "id", "?"), mn_json_str(r, "state", "?"),
+		      mn_json_str(r, "trigger", "?"), mn_json_str(r, "created_at", ""));
 	if (ver)
-		printf("  -> %s", ver);
+		mn_cli_printf("  -> %s", ver);
 	if (err)
-		printf("  (%s)", err);
-	printf("\n");
+		mn_cli_printf("  (%s)", err);
+	mn_cli_printf("\n");
 }
 
 static void print_run(const json_t *r)
@@ -72,29 +73,30 @@ static void print_run(const json_t *r)
 	const json_t *reasons = json_object_get(r, "gate_reasons");
 	size_t i;
 
-	printf("run %s\n", mn_json_str(r, "id", "?"));
-	printf("  state:      %s\n", mn_json_str(r, "state", "?"));
-	printf("  trigger:    %s%s%s\n", mn_json_str(r, "trigger", "?"),
-	       mn_json_str(r, "reason", NULL) ? " - " : "", mn_json_str(r, "reason", ""));
-	printf("  created:    %s\n", mn_json_str(r, "created_at", ""));
-	printf("  started:    %s\n", mn_json_str(r, "started_at", "-"));
-	printf("  finished:   %s\n", mn_json_str(r, "finished_at", "-"));
+	mn_cli_printf("run %s\n", mn_json_str(r, "id", "?"));
+	mn_cli_printf("  state:      %s\n", mn_json_str(r, "state", "?"));
+	mn_cli_printf("  trigger:    %s%s%s\n", mn_json_str(r, "trigger", "?"),
+		      mn_json_str(r, "reason", NULL) ? " - " : "", mn_json_str(r, "reason", ""));
+	mn_cli_printf("  created:    %s\n", mn_json_str(r, "created_at", ""));
+	mn_cli_printf("  started:    %s\n", mn_json_str(r, "started_at", "-"));
+	mn_cli_printf("  finished:   %s\n", mn_json_str(r, "finished_at", "-"));
 	if (json_is_integer(json_object_get(r, "duration_ms")))
-		printf("  duration:   %.1f s\n",
-		       (double)json_integer_value(json_object_get(r, "duration_ms")) / 1000.0);
+		mn_cli_printf("  duration:   %.1f s\n",
+			      (double)json_integer_value(json_object_get(r, "duration_ms")) /
+				      1000.0);
 	if (counts && json_is_integer(json_object_get(counts, "n_train")))
-		printf("  batch:      %lld train, %lld holdout\n",
-		       (long long)json_integer_value(json_object_get(counts, "n_train")),
-		       (long long)json_integer_value(json_object_get(counts, "n_valid")));
+		mn_cli_printf("  batch:      %lld train, %lld holdout\n",
+			      (long long)json_integer_value(json_object_get(counts, "n_train")),
+			      (long long)json_integer_value(json_object_get(counts, "n_valid")));
 	if (mn_json_str(r, "trainer_exit", NULL))
-		printf("  trainer:    %s\n", mn_json_str(r, "trainer_exit", ""));
+		mn_cli_printf("  trainer:    %s\n", mn_json_str(r, "trainer_exit", ""));
 	if (mn_json_str(r, "gate_verdict", NULL))
-		printf("  gate:       %s\n", mn_json_str(r, "gate_verdict", ""));
+		mn_cli_printf("  gate:       %s\n", mn_json_str(r, "gate_verdict", ""));
 	json_array_foreach(reasons, i, c)
-		printf("    - %s\n", json_string_value(c) ? json_string_value(c) : "");
+		mn_cli_printf("    - %s\n", json_string_value(c) ? json_string_value(c) : "");
 	if (json_array_size(gate)) {
-		printf("  %-42s %10s %10s %10s  %s\n", "check", "candidate", "incumbent",
-		       "threshold", "verdict");
+		mn_cli_printf("  %-42s %10s %10s %10s  %s\n", "check", "candidate", "incumbent",
+			      "threshold", "verdict");
 		json_array_foreach(gate, i, c) {
 			const json_t *cv = json_object_get(c, "candidate");
 			const json_t *iv = json_object_get(c, "incumbent");
@@ -104,18 +106,19 @@ static void print_run(const json_t *r)
 				snprintf(cs, sizeof(cs), "%.4f", json_number_value(cv));
 			if (json_is_number(iv))
 				snprintf(is, sizeof(is), "%.4f", json_number_value(iv));
-			printf("  %-42s %10s %10s %10g  %s\n", mn_json_str(c, "name", ""), cs, is,
-			       mn_json_num(c, "threshold", 0), mn_json_str(c, "verdict", ""));
+			mn_cli_printf("  %-42s %10s %10s %10g  %s\n", mn_json_str(c, "name", ""),
+				      cs, is, mn_json_num(c, "threshold", 0),
+				      mn_json_str(c, "verdict", ""));
 		}
 	}
 	if (mn_json_str(r, "candidate_version", NULL))
-		printf("  candidate:  %s\n", mn_json_str(r, "candidate_version", ""));
+		mn_cli_printf("  candidate:  %s\n", mn_json_str(r, "candidate_version", ""));
 	if (mn_json_str(r, "deployed_version", NULL))
-		printf("  deployed:   %s\n", mn_json_str(r, "deployed_version", ""));
+		mn_cli_printf("  deployed:   %s\n", mn_json_str(r, "deployed_version", ""));
 	if (mn_json_str(r, "error", NULL))
-		printf("  error:      %s\n", mn_json_str(r, "error", ""));
+		mn_cli_printf("  error:      %s\n", mn_json_str(r, "error", ""));
 	if (mn_json_str(r, "request_dir", NULL))
-		printf("  files:      %s\n", mn_json_str(r, "request_dir", ""));
+		mn_cli_printf("  files:      %s\n", mn_json_str(r, "request_dir", ""));
 }
 
 static int cmd_request(int argc, char **argv)
@@ -195,12 +198,14 @@ static int cmd_request(int argc, char **argv)
 		mn_cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("%s\n", id);
+		mn_cli_printf("%s\n", id);
 	}
 out:
 	mn_app_close(&a);
 	return code;
 }
+
+#define TRAIN_STATUS_LIMIT_MAX 10000
 
 static int cmd_status(int argc, char **argv)
 {
@@ -213,14 +218,17 @@ static int cmd_status(int argc, char **argv)
 	json_t *r = NULL;
 	bool json = false;
 	int c, code, limit = 20;
+	int64_t v;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hn:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			printf("usage: mnemo train status [ID] [--limit N] [--json]\n\n"
-			       "Training runs, newest first, with state, timings, batch counts\n"
-			       "and the gate table; one run in detail when ID is given.\n");
+			mn_cli_printf(
+				"usage: mnemo train status [ID] [--limit N] [--json]\n\n"
+				"Training runs, newest first, with state, timings, batch counts\n"
+				"and the gate table; one run in detail when ID is given.\n"
+				"--limit N shows at most N runs [20, max 10000].\n");
 			return 0;
 		case 'j':
 			json = true;
@@ -229,7 +237,10 @@ static int cmd_status(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'n':
-			limit = atoi(optarg);
+			if (!mn_text_parse_i64(&v, optarg, 1, TRAIN_STATUS_LIMIT_MAX))
+				return mn_cli_usage("train status", "--limit must be 1..%d",
+						    TRAIN_STATUS_LIMIT_MAX);
+			limit = (int)v;
 			break;
 		default:
 			return mn_cli_usage("train status", "unknown option");
@@ -253,7 +264,7 @@ static int cmd_status(int argc, char **argv)
 		json_t *v;
 
 		if (json_array_size(r) == 0)
-			printf("no training runs yet\n");
+			mn_cli_printf("no training runs yet\n");
 		json_array_foreach(r, i, v)
 			print_run_line(v);
 	}
@@ -290,7 +301,7 @@ static int cmd_cancel(int argc, char **argv)
 		mn_cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("run %s: %s\n", argv[optind], state);
+		mn_cli_printf("run %s: %s\n", argv[optind], state);
 	}
 	mn_app_close(&a);
 	return code;
@@ -340,11 +351,11 @@ static void print_versions(const json_t *arr)
 	json_t *v;
 
 	if (json_array_size(arr) == 0) {
-		printf("no versions yet: the shipped default model is in use\n");
+		mn_cli_printf("no versions yet: the shipped default model is in use\n");
 		return;
 	}
-	printf("  %-8s %-12s %-7s %-7s %-24s %s\n", "version", "state", "epr", "sc", "deployed",
-	       "run");
+	mn_cli_printf("  %-8s %-12s %-7s %-7s %-24s %s\n", "version", "state", "epr", "sc",
+		      "deployed", "run");
 	json_array_foreach(arr, i, v) {
 		const json_t *g = json_object_get(v, "gate_metrics");
 		char epr[16] = "-", sc[16] = "-";
@@ -353,11 +364,12 @@ static void print_versions(const json_t *arr)
 			snprintf(epr, sizeof(epr), "%.3f", mn_json_num(g, "epr", 0));
 		if (json_is_number(json_object_get(g, "sc_rate")))
 			snprintf(sc, sizeof(sc), "%.3f", mn_json_num(g, "sc_rate", 0));
-		printf("%c %-8s %-12s %-7s %-7s %-24s %s%s\n",
-		       json_is_true(json_object_get(v, "current")) ? '*' : ' ',
-		       mn_json_str(v, "version", ""), mn_json_str(v, "state", ""), epr, sc,
-		       mn_json_str(v, "deployed_at", "-"), mn_json_str(v, "training_run", "-"),
-		       json_is_true(json_object_get(v, "pinned")) ? "  (pinned)" : "");
+		mn_cli_printf("%c %-8s %-12s %-7s %-7s %-24s %s%s\n",
+			      json_is_true(json_object_get(v, "current")) ? '*' : ' ',
+			      mn_json_str(v, "version", ""), mn_json_str(v, "state", ""), epr, sc,
+			      mn_json_str(v, "deployed_at", "-"),
+			      mn_json_str(v, "training_run", "-"),
+			      json_is_true(json_object_get(v, "pinned")) ? "  (pinned)" : "");
 	}
 }
 
@@ -409,7 +421,7 @@ int mn_cli_model(int argc, char **argv)
 		if (!ret) {
 			out = json_pack("{s:s,s:s}", "student", student, "current", to);
 			if (!opt.json)
-				printf("current is now %s\n", to);
+				mn_cli_printf("current is now %s\n", to);
 		}
 	} else if (!strcmp(sub, "pin")) {
 		ret = mn_registry_pin(&a, student, arg, &err);
@@ -417,14 +429,14 @@ int mn_cli_model(int argc, char **argv)
 			out = json_pack("{s:s,s:s,s:b}", "student", student, "current", arg,
 					"pinned", 1);
 			if (!opt.json)
-				printf("current is %s, pinned\n", arg);
+				mn_cli_printf("current is %s, pinned\n", arg);
 		}
 	} else {
 		ret = mn_registry_unpin(&a, student, &err);
 		if (!ret) {
 			out = json_pack("{s:s,s:b}", "student", student, "pinned", 0);
 			if (!opt.json)
-				printf("unpinned\n");
+				mn_cli_printf("unpinned\n");
 		}
 	}
 	if (ret)
@@ -454,12 +466,14 @@ int mn_cli_install_units(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			printf("usage: mnemo install-units [--dir DIR] [--json]\n\n"
-			       "Write systemd user units for this installation: mnemo.service\n"
-			       "(Type=notify, mnemo serve), mnemo-train.path (watches\n"
-			       "training/pending.json) and mnemo-train.service (mnemo train run\n"
-			       "--pending), with the real paths of this executable and data home.\n"
-			       "Default DIR: ~/.config/systemd/user. See docs/systemd.md.\n");
+			mn_cli_printf(
+				"usage: mnemo install-units [--dir DIR] [--json]\n\n"
+				"Write systemd user units for this installation: mnemo.service\n"
+				"(Type=notify, mnemo serve), mnemo-train.path (watches\n"
+				"training/pending.json) and mnemo-train.service (mnemo train run\n"
+				"--pending), with the real paths of this executable and data "
+				"home.\n"
+				"Default DIR: ~/.config/systemd/user. See docs/systemd.md.\n");
 			return 0;
 		case 'j':
 			json = true;
@@ -488,10 +502,10 @@ int mn_cli_install_units(int argc, char **argv)
 		json_t *v;
 
 		json_array_foreach(json_object_get(out, "files"), i, v)
-			printf("wrote %s\n", json_string_value(v));
-		printf("\nnext steps:\n");
+			mn_cli_printf("wrote %s\n", json_string_value(v));
+		mn_cli_printf("\nnext steps:\n");
 		json_array_foreach(json_object_get(out, "next_steps"), i, v)
-			printf("  %s\n", json_string_value(v));
+			mn_cli_printf("  %s\n", json_string_value(v));
 	}
 	json_decref(out);
 	mn_app_close(&a);

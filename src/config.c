@@ -60,6 +60,9 @@ struct key {
 	const char *choices;
 };
 
+/* log.level and $MNEMO_LOG_LEVEL take the same names. */
+#define LOG_LEVELS "debug|info|warn|error"
+
 #define OFF(f) offsetof(struct mn_config, f)
 #define SECTION(p) { p, K_SECTION, 0, 0, 0, 0, 0, NULL }
 #define SKEY(p, k, f) { p, k, OFF(f), 0, 0, 0, 0, NULL }
@@ -159,7 +162,7 @@ static const struct key keys[] = {
 	REAL("learning.monitor.max_drop_pp", learning.monitor.max_drop_pp, 0, 100),
 
 	SECTION("log"),
-	ENUM("log.level", log.level, "debug|info|warn|error"),
+	ENUM("log.level", log.level, LOG_LEVELS),
 	SKEY("log.file", K_PATH, log.file),
 };
 
@@ -982,12 +985,43 @@ char *mn_config_resolve_path(const char *explicit_path, bool *must_exist)
 	return path;
 }
 
+/* The environment a command runs in, checked before anything is read. An
+ * MCP client or a unit starts mnemo in a directory nobody chose, so a
+ * relative path in the environment would name a different file each time. */
+static int check_env(const char *explicit_path, struct mn_err *err)
+{
+	const char *home = getenv("MNEMO_HOME");
+	const char *config = getenv("MNEMO_CONFIG");
+	const char *level = getenv("MNEMO_LOG_LEVEL");
+
+	if (home && *home && home[0] != '/')
+		return mn_err_set(err, MN_EINVAL,
+				  "MNEMO_HOME '%s' is a relative path; set it to an absolute path "
+				  "(mnemo may be started in any directory)",
+				  home);
+	if (!explicit_path && config && *config && config[0] != '/')
+		return mn_err_set(err, MN_EINVAL,
+				  "MNEMO_CONFIG '%s' is a relative path; set it to an absolute "
+				  "path (mnemo may be started in any directory)",
+				  config);
+	if (level && *level && !in_choices(level, LOG_LEVELS))
+		return mn_err_set(err, MN_EINVAL,
+				  "MNEMO_LOG_LEVEL '%s' is not a log level; use one of debug, "
+				  "info, warn, error",
+				  level);
+	return 0;
+}
+
 int mn_config_open(struct mn_config *c, const char *explicit_path, struct mn_err *err)
 {
 	bool must = false;
-	char *path = mn_config_resolve_path(explicit_path, &must);
-	int ret = 0;
+	char *path = NULL;
+	const char *level = getenv("MNEMO_LOG_LEVEL");
+	int ret = check_env(explicit_path, err);
 
+	if (ret)
+		return ret;
+	path = mn_config_resolve_path(explicit_path, &must);
 	if (!path)
 		goto out; /* no home at all: nothing to look at */
 	ret = mn_config_load(c, path, err);
@@ -999,6 +1033,9 @@ int mn_config_open(struct mn_config *c, const char *explicit_path, struct mn_err
 				 path, explicit_path ? "--config" : "$MNEMO_CONFIG");
 	}
 out:
+	/* MNEMO_LOG_LEVEL wins over log.level (checked by check_env). */
+	if (!ret && level && *level)
+		set_string(&c->log.level, mn_xstrdup(level));
 	free(path);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -138,6 +139,31 @@ out:
 	return ret;
 }
 
+/* Schema version 0 is a database no mnemo has migrated; one that holds
+ * tables already belongs to another program, and is left alone. Called
+ * under the write lock, so a concurrent first migration is not mistaken
+ * for one. */
+static int check_foreign(struct mn_store *st, struct mn_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT name FROM sqlite_schema LIMIT 1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return mn_store_fail(st, err, "read the schema");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret = mn_err_set(err, MN_EIO,
+				 "database '%s' is corrupt or not a mnemo database: it has "
+				 "tables but no mnemo schema version; move it aside to start "
+				 "fresh or restore a backup",
+				 st->path);
+	else if (rc != SQLITE_DONE)
+		ret = mn_store_fail(st, err, "read the schema");
+	sqlite3_finalize(s);
+	return ret;
+}
+
 static int migrate(struct mn_store *st, struct mn_err *err)
 {
 	int v = 0, ret;
@@ -158,6 +184,8 @@ static int migrate(struct mn_store *st, struct mn_err *err)
 			return ret;
 		/* Re-check under the write lock: another process may have migrated. */
 		ret = user_version(st, &v, err);
+		if (!ret && v == 0)
+			ret = check_foreign(st, err);
 		if (ret || v >= n) {
 			exec(st, "ROLLBACK", NULL, "rollback");
 			if (ret)
@@ -228,6 +256,116 @@ static int open_readonly(struct mn_store *st, struct mn_err *err)
 	return 0;
 }
 
+/* Drop group and other bits a user, a umask or an older mnemo left on the
+ * data home or the database; owner bits stay (a read-only home stays
+ * read-only). Best effort: a file of another user or a read-only file
+ * system keeps its mode, and the open decides. */
+static void make_private(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0 || !(sb.st_mode & 077))
+		return;
+	if (chmod(path, sb.st_mode & 07700) < 0)
+		mn_debug("store", "could not chmod '%s': %s", path, strerror(errno));
+	else
+		mn_info("store", "'%s' was mode %04o; now %04o", path,
+			(unsigned)(sb.st_mode & 07777), (unsigned)(sb.st_mode & 07700));
+}
+
+/* Create a missing database whole: a valid one-page SQLite file is built
+ * under a temporary name and linked into place, so a process killed while
+ * creating it never leaves a 0-byte mnemo.db behind (which open refuses).
+ * link() does not replace: when another process wins the race, its file
+ * is kept. */
+static int create_file(const char *path, struct mn_err *err)
+{
+	char *tmp = mn_xasprintf("%s.new-XXXXXX", path), *dir = NULL;
+	sqlite3 *db = NULL;
+	int fd, rc, ret = 0;
+
+	fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
+	if (fd < 0) {
+		ret = mn_err_set(err, MN_EIO, "could not create database '%s': %s", path,
+				 strerror(errno));
+		goto out_free;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) /* writes page 1: the file is a database from here */
+		rc = sqlite3_exec(db, "PRAGMA user_version = 0", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = mn_err_set(err, MN_EIO, "could not create database '%s': %s", path,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto out;
+	}
+	if (sqlite3_close(db) != SQLITE_OK) {
+		ret = mn_err_set(err, MN_EIO, "could not create database '%s': %s", path,
+				 sqlite3_errmsg(db));
+		goto out;
+	}
+	db = NULL;
+	if (link(tmp, path) < 0 && errno != EEXIST) {
+		ret = mn_err_set(err, MN_EIO, "could not create database '%s': %s", path,
+				 strerror(errno));
+		goto out;
+	}
+	dir = mn_file_dirname(path);
+	mn_file_fsync_dir(dir, NULL);
+out:
+	sqlite3_close(db);
+	unlink(tmp);
+out_free:
+	free(dir);
+	free(tmp);
+	return ret;
+}
+
+/* What open checks before SQLite sees the file. SQLite reads a 0-byte
+ * file as a new, empty database; mnemo never leaves one (create_file), so
+ * an empty mnemo.db is a truncated or foreign file and starting over on it
+ * would hide the loss of every memory. */
+static int prepare_file(const char *path, struct mn_err *err)
+{
+	char *dir = mn_file_dirname(path);
+	struct stat sb;
+	int ret = 0;
+
+	make_private(dir);
+	if (stat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			ret = create_file(path, err);
+		goto out; /* anything else: the open reports it */
+	}
+	if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+		ret = mn_err_set(err, MN_EIO,
+				 "database '%s' is corrupt or not a mnemo database: it is empty "
+				 "(0 bytes); move it aside to start fresh or restore a backup",
+				 path);
+		goto out;
+	}
+	make_private(path);
+out:
+	free(dir);
+	return ret;
+}
+
+/* Name the file and the way out when SQLite finds it is not a database
+ * (or a damaged one); other errors keep their message. */
+static int explain_unusable(struct mn_store *st, int ret, struct mn_err *err)
+{
+	int rc = sqlite3_errcode(st->db) & 0xff;
+	char why[160];
+
+	if (rc != SQLITE_NOTADB && rc != SQLITE_CORRUPT)
+		return ret;
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(st->db));
+	return mn_err_set(err, MN_EIO,
+			  "database '%s' is corrupt or not a mnemo database: %s; move it aside "
+			  "to start fresh or restore a backup",
+			  st->path, why);
+}
+
 int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 {
 	struct mn_store *st = mn_xcalloc(1, sizeof(*st));
@@ -235,6 +373,9 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 
 	*out = NULL;
 	st->path = mn_xstrdup(path);
+	ret = prepare_file(path, err);
+	if (ret)
+		goto out;
 	/* Create the file ourselves so it is 0600 from the first byte, but
 	 * never open (and close) an existing one: closing any descriptor of
 	 * the file drops every POSIX lock this process holds on it, those of
@@ -294,6 +435,8 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 	*out = st;
 	st = NULL;
 out:
+	if (ret && st && st->db)
+		ret = explain_unusable(st, ret, err);
 	mn_store_close(st);
 	return ret;
 }

@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/timeutil.h"
 
 static enum mn_log_level current_level = MN_LOG_INFO;
@@ -27,6 +29,25 @@ int mn_log_level_parse(const char *s)
 	return -1;
 }
 
+/* A daemon creates the directory its log goes to, private as the data
+ * home is; errno says why when it cannot. */
+static int make_parent_dir(const char *path)
+{
+	char *dir = mn_file_dirname(path);
+	int ret = 0;
+
+	if (!mn_file_is_dir(dir)) {
+		errno = 0;
+		if (mn_file_mkdir_p(dir, 0700, NULL)) {
+			if (!errno || errno == EEXIST)
+				errno = ENOTDIR;
+			ret = -1;
+		}
+	}
+	free(dir);
+	return ret;
+}
+
 int mn_log_open_file(const char *path)
 {
 	int fd;
@@ -34,7 +55,9 @@ int mn_log_open_file(const char *path)
 	mn_log_close();
 	if (!path)
 		return 0;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (make_parent_dir(path) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return -1;
 	log_fd = fd;

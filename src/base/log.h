@@ -13,7 +13,8 @@ enum mn_log_level { MN_LOG_DEBUG, MN_LOG_INFO, MN_LOG_WARN, MN_LOG_ERROR, MN_LOG
 void mn_log_set_level(enum mn_log_level level);
 /* Parse "debug|info|warn|error|off"; -1 when unknown. */
 int mn_log_level_parse(const char *s);
-/* Log to this file (append, 0600) instead of stderr; NULL = stderr. */
+/* Log to this file (append, 0600) instead of stderr; NULL = stderr. A
+ * missing parent directory is created (0700). -1 with errno on failure. */
 int mn_log_open_file(const char *path);
 void mn_log_close(void);
 void mn_log(enum mn_log_level level, const char *component, const char *fmt, ...)

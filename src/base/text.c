@@ -9,6 +9,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+
 size_t mn_text_utf8_invalid_at(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -46,6 +48,50 @@ size_t mn_text_utf8_invalid_at(const char *str, size_t len)
 		i += n + 1;
 	}
 	return len;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4) and its code point in
+ * *cp, or 0 when the bytes there are not valid UTF-8. */
+static size_t utf8_decode(uint32_t *cp, const unsigned char *s, size_t len)
+{
+	size_t n = mn_text_utf8_invalid_at((const char *)s, len < 4 ? len : 4);
+	size_t want = s[0] < 0x80 ? 1 : s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+
+	/* invalid_at stops at the first bad byte; a good lead byte is good
+	 * for its whole sequence. */
+	if (n == 0 || n < want)
+		return 0;
+	*cp = want == 1 ? s[0] : s[0] & (0x7F >> want);
+	for (size_t k = 1; k < want; k++)
+		*cp = *cp << 6 | (s[k] & 0x3F);
+	return want;
+}
+
+void mn_text_escape_controls(struct mn_buf *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, plain = 0;
+
+	while (i < len) {
+		uint32_t cp = 0;
+		size_t n = utf8_decode(&cp, s + i, len - i);
+
+		if (n && ((cp >= 0x20 && cp != 0x7F && (cp < 0x80 || cp > 0x9F)) || cp == '\n' ||
+			  cp == '\t')) {
+			i += n;
+			continue;
+		}
+		mn_buf_add(out, s + plain, i - plain);
+		if (!n)
+			mn_buf_addf(out, "\\x%02x", s[i]); /* not UTF-8 */
+		else if (cp < 0x80)
+			mn_buf_addf(out, "\\x%02x", (unsigned)cp); /* C0, DEL */
+		else
+			mn_buf_addf(out, "\\u%04x", (unsigned)cp); /* C1 */
+		i += n ? n : 1;
+		plain = i;
+	}
+	mn_buf_add(out, s + plain, len - plain);
 }
 
 int mn_text_check_input(const char *s, size_t len, size_t max_bytes, struct mn_err *err)
@@ -108,7 +154,8 @@ bool mn_text_parse_i64(int64_t *out, const char *s, int64_t min, int64_t max)
 	char *end;
 	long long v;
 
-	if (!s || !*s)
+	/* strtoll would skip leading blanks: " 5" is not a number here. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '-' || *s == '+'))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);

@@ -11,9 +11,16 @@
 
 #include "base/err.h"
 
+struct mn_buf;
+
 /* Check text handed in by a user: not empty (after whitespace), at most
  * max_bytes, valid UTF-8 (error names the byte offset), no NUL bytes. */
 int mn_text_check_input(const char *s, size_t len, size_t max_bytes, struct mn_err *err);
+/* Append s to out with what a terminal would obey escaped: C0 controls
+ * (ESC, CR, BEL, ...) except newline and tab, and DEL as \xNN; C1
+ * controls (U+0080..U+009F) as \uNNNN; bytes that are not UTF-8 as \xNN.
+ * For text shown to a person, never for JSON. */
+void mn_text_escape_controls(struct mn_buf *out, const char *s, size_t len);
 /* Offset of the first invalid UTF-8 byte, or len when valid. */
 size_t mn_text_utf8_invalid_at(const char *s, size_t len);
 /* Largest prefix length <= max that does not split a UTF-8 sequence. */

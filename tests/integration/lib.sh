@@ -20,8 +20,16 @@ unset MNEMO_CONFIG
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: ${2:-}"; }
-# check NAME COMMAND...: pass when the command succeeds
-check() { name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name" "$*"; fi; }
+# show_output FILE: the last lines of a failed command's output, indented
+# so that no line of it can be counted as a PASS or FAIL of its own
+show_output() { tail -n 20 "$1" | cut -c 1-300 | sed 's/^/    | /'; }
+# check NAME COMMAND...: pass when the command succeeds; on failure the FAIL
+# line gives the exit status, and the command's stdout and stderr follow it
+check() {
+	name=$1; shift
+	"$@" >"$T/check.out" 2>&1; _check_rc=$?
+	if [ "$_check_rc" -eq 0 ]; then pass "$name"; else fail "$name" "rc $_check_rc: $*"; show_output "$T/check.out"; fi
+}
 # expect_rc NAME RC COMMAND...
 expect_rc() {
 	name=$1; want=$2; shift 2

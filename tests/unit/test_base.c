@@ -86,6 +86,43 @@ static void test_utf8_cut_never_splits(void **state)
 	assert_int_equal(mn_text_utf8_chars(s, strlen(s)), 4);
 }
 
+static void test_escape_controls_keeps_text_escapes_what_a_terminal_obeys(void **state)
+{
+	/* ESC (OSC and CSI), CR, BEL, DEL, C1 CSI, a stray byte; then text
+	 * that must pass as it is: newline, tab, UTF-8, a backslash. */
+	static const char in[] = "a\x1b]0;t\x07" "b\x1b[31mc\rd\x7f\xc2\x9b" "e\xff"
+				 "\n\tx\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\";
+	struct mn_buf out = MN_BUF_INIT;
+
+	mn_text_escape_controls(&out, in, sizeof(in) - 1);
+	assert_string_equal(mn_buf_str(&out),
+			    "a\\x1b]0;t\\x07b\\x1b[31mc\\x0dd\\x7f\\u009be\\xff"
+			    "\n\tx\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\");
+	mn_buf_reset(&out);
+	mn_text_escape_controls(&out, "", 0);
+	assert_string_equal(mn_buf_str(&out), "");
+	mn_buf_release(&out);
+}
+
+static void test_parse_i64_is_strict(void **state)
+{
+	int64_t v = 7;
+
+	assert_true(mn_text_parse_i64(&v, "42", 1, 100));
+	assert_int_equal(v, 42);
+	assert_true(mn_text_parse_i64(&v, "-3", -5, 5));
+	assert_int_equal(v, -3);
+	assert_false(mn_text_parse_i64(&v, "", 0, 100));
+	assert_false(mn_text_parse_i64(&v, " 5", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "5 ", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "5x", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "0x10", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "101", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "-1", 0, 100));
+	assert_false(mn_text_parse_i64(&v, "99999999999999999999", 0, INT64_MAX));
+	assert_int_equal(v, -3);
+}
+
 static void test_durations_and_windows(void **state)
 {
 	int64_t ms;
@@ -272,6 +309,8 @@ int main(void)
 		cmocka_unit_test(test_json_parse_rejects_duplicate_keys),
 		cmocka_unit_test(test_input_check_reports_utf8_offset_nul_empty_size),
 		cmocka_unit_test(test_utf8_cut_never_splits),
+		cmocka_unit_test(test_escape_controls_keeps_text_escapes_what_a_terminal_obeys),
+		cmocka_unit_test(test_parse_i64_is_strict),
 		cmocka_unit_test(test_durations_and_windows),
 		cmocka_unit_test(test_time_format_round_trip),
 		cmocka_unit_test(test_sha256_known_vectors),

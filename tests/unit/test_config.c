@@ -26,6 +26,7 @@ static int setup(void **state)
 	unsetenv("XDG_CONFIG_HOME");
 	unsetenv("XDG_DATA_HOME");
 	unsetenv("MN_TEST_KEY");
+	unsetenv("MNEMO_LOG_LEVEL");
 	*state = dir;
 	return 0;
 }
@@ -876,6 +877,80 @@ static void test_data_home_order(void **state)
 	free(p);
 }
 
+/* An MCP client starts mnemo in a directory nobody chose: a relative
+ * MNEMO_HOME would be a different data home each time. */
+static void test_open_refuses_relative_mnemo_home(void **state)
+{
+	struct mn_config c;
+	struct mn_err err = MN_ERR_INIT;
+
+	(void)state;
+	setenv("MNEMO_HOME", "data/mnemo", 1);
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, NULL, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "MNEMO_HOME 'data/mnemo' is a relative path"));
+	mn_config_release(&c);
+	setenv("MNEMO_HOME", "~/mnemo", 1); /* no shell expanded it: relative too */
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, NULL, &err), MN_EINVAL);
+	mn_config_release(&c);
+}
+
+static void test_open_refuses_relative_mnemo_config(void **state)
+{
+	char *path = join(*state, "c.yaml");
+	struct mn_config c;
+	struct mn_err err = MN_ERR_INIT;
+
+	tu_write(path, "encoding: {workers: 2}\n");
+	setenv("MNEMO_CONFIG", "c.yaml", 1);
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, NULL, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "MNEMO_CONFIG 'c.yaml' is a relative path"));
+	mn_config_release(&c);
+	/* --config is typed by the user in their own directory: it wins, and
+	 * the variable it overrides is not looked at. */
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, path, &err), 0);
+	assert_int_equal(c.encoding.workers, 2);
+	mn_config_release(&c);
+	free(path);
+}
+
+static void test_open_refuses_unknown_log_level_env(void **state)
+{
+	struct mn_config c;
+	struct mn_err err = MN_ERR_INIT;
+
+	(void)state;
+	setenv("MNEMO_LOG_LEVEL", "verbose", 1);
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, NULL, &err), MN_EINVAL);
+	assert_string_equal(err.msg, "MNEMO_LOG_LEVEL 'verbose' is not a log level; use one of "
+				     "debug, info, warn, error");
+	mn_config_release(&c);
+}
+
+static void test_log_level_env_overrides_file(void **state)
+{
+	char *path = join(*state, "c.yaml");
+	struct mn_config c;
+	struct mn_err err = MN_ERR_INIT;
+
+	tu_write(path, "log: {level: error}\n");
+	setenv("MNEMO_LOG_LEVEL", "debug", 1);
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, path, &err), 0);
+	assert_string_equal(c.log.level, "debug");
+	mn_config_release(&c);
+	setenv("MNEMO_LOG_LEVEL", "", 1); /* empty is unset */
+	mn_config_init(&c);
+	assert_int_equal(mn_config_open(&c, path, &err), 0);
+	assert_string_equal(c.log.level, "error");
+	mn_config_release(&c);
+	free(path);
+}
+
 /* ---- API keys ---- */
 
 static void write_key(const char *home, const char *name, const char *text, mode_t mode)
@@ -1224,6 +1299,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_defaults_without_file),
+		T(test_open_refuses_relative_mnemo_home),
+		T(test_open_refuses_relative_mnemo_config),
+		T(test_open_refuses_unknown_log_level_env),
+		T(test_log_level_env_overrides_file),
 		T(test_empty_file_gives_defaults),
 		T(test_comments_only_gives_defaults),
 		T(test_every_section_overridden),
