@@ -41,7 +41,7 @@ check "serve said what it waited for" grep -q "waiting for an inline encoder (pi
 check "status sees the daemon" test "$(daemon_state)" = "running"
 
 # a second daemon is refused at once, naming the first
-"$MNEMO" serve --no-dream >"$T/serve2.out" 2>&1
+timeout 30 "$MNEMO" serve --no-dream >"$T/serve2.out" 2>&1
 rc=$?
 check "a second serve is refused" test $rc -ne 0
 check "the refusal names the running daemon ($(cat "$T/serve2.out"))" \
