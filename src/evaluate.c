@@ -59,11 +59,23 @@ int mn_evaluate_load(struct mn_evaluate_set *out, const char *probe_path,
 	return ret;
 }
 
+/* One encoding of an item, kept so that the subsets (probe, holdout) are
+ * scored on exactly the encodings the whole set was: each item is encoded
+ * once, and a sampling model cannot give the subsets other answers. */
+struct cached {
+	json_t *enc; /* NULL when the encode failed */
+	int code;
+	char msg[256];
+};
+
 struct ticked {
 	mn_eval_encode_fn fn;
 	void *payload;
 	const struct mn_evaluate_ctl *ctl;
 	bool stopped;
+	struct cached *cache; /* one per item of the whole set */
+	size_t n, next;       /* items; the one the next call is for */
+	bool replay;          /* answer from the cache */
 };
 
 /* Heartbeat between items; once told to stop, every item fails fast. */
@@ -71,46 +83,101 @@ static int ticked_fn(void *payload, json_t **out_enc, const char *input, size_t 
 		     const char *source, const char *type, struct mn_err *err)
 {
 	struct ticked *t = payload;
+	struct cached *c;
+	int ret;
 
+	if (t->next >= t->n)
+		return mn_err_set(err, MN_EFAIL, "evaluation item %zu out of range", t->next);
+	c = &t->cache[t->next++];
+	if (t->replay) {
+		if (c->code)
+			return mn_err_set(err, c->code, "%s", c->msg);
+		*out_enc = json_incref(c->enc);
+		return 0;
+	}
 	if (!t->stopped && t->ctl && t->ctl->tick && !t->ctl->tick(t->ctl->payload))
 		t->stopped = true;
 	if (t->stopped)
 		return mn_err_set(err, MN_EINTR, "evaluation stopped");
-	return t->fn(t->payload, out_enc, input, len, source, type, err);
+	ret = t->fn(t->payload, out_enc, input, len, source, type, err);
+	if (ret || !*out_enc) {
+		c->code = ret ? ret : MN_EFAIL;
+		snprintf(c->msg, sizeof(c->msg), "%s", ret ? err->msg : "no encoding");
+	} else {
+		c->enc = json_incref(*out_enc);
+	}
+	return ret;
+}
+
+/* Score items [from, from + n) of the whole set again, from the cache. */
+static json_t *subset_report(struct ticked *t, const struct mn_evaluate_set *s, size_t from,
+			     size_t n, struct mn_err *err)
+{
+	struct mn_evalset view = s->all;
+	struct mn_eval_report rep;
+
+	view.items = s->all.items + from;
+	view.n = n;
+	view.alloc = 0;
+	t->replay = true;
+	t->next = from;
+	if (mn_evalset_run(&rep, &view, ticked_fn, t, err))
+		return NULL;
+	return mn_eval_report_to_json(&rep);
 }
 
 int mn_evaluate_run(json_t **out, const struct mn_evaluate_set *s, mn_eval_encode_fn fn,
 		    void *payload, const struct mn_evaluate_ctl *ctl, struct mn_err *err)
 {
-	struct ticked t = { fn, payload, ctl, false };
-	struct mn_eval_report all, hold;
-	json_t *o;
+	struct ticked t = { fn, payload, ctl, false, NULL, 0, 0, false };
+	struct mn_eval_report all;
+	size_t n_probe = s->n_probe, n_hold;
+	json_t *o = NULL, *sub;
 	int ret;
 
 	*out = NULL;
 	if (s->all.n == 0)
 		return mn_err_set(err, MN_EINVAL,
 				  "the eval set is empty (no probe set and no holdout)");
+	n_hold = s->all.n - n_probe;
+	t.n = s->all.n;
+	t.cache = mn_xcalloc(t.n, sizeof(*t.cache));
 	ret = mn_evalset_run(&all, &s->all, ticked_fn, &t, err);
 	if (ret)
-		return ret;
-	o = mn_eval_report_to_json(&all);
-	json_object_set_new(o, "n_probe", json_integer((json_int_t)s->n_probe));
-	json_object_set_new(o, "n_holdout", json_integer((json_int_t)s->holdout.n));
-	if (s->holdout.n > 0 && !t.stopped) {
-		ret = mn_evalset_run(&hold, &s->holdout, ticked_fn, &t, err);
-		if (ret) {
-			json_decref(o);
-			return ret;
-		}
-		json_object_set_new(o, "holdout", mn_eval_report_to_json(&hold));
-	}
+		goto out;
 	if (t.stopped) {
-		json_decref(o);
-		return mn_err_set(err, MN_EINTR, "evaluation stopped");
+		ret = mn_err_set(err, MN_EINTR, "evaluation stopped");
+		goto out;
+	}
+	o = mn_eval_report_to_json(&all);
+	json_object_set_new(o, "n_probe", json_integer((json_int_t)n_probe));
+	json_object_set_new(o, "n_holdout", json_integer((json_int_t)n_hold));
+	/* The gate judges agreement on each part on its own: the shipped
+	 * probe set and the run's holdout. */
+	if (n_probe > 0) {
+		sub = subset_report(&t, s, 0, n_probe, err);
+		if (!sub) {
+			ret = err->code ? err->code : MN_EFAIL;
+			goto out;
+		}
+		json_object_set_new(o, "probe", sub);
+	}
+	if (n_hold > 0) {
+		sub = subset_report(&t, s, n_probe, n_hold, err);
+		if (!sub) {
+			ret = err->code ? err->code : MN_EFAIL;
+			goto out;
+		}
+		json_object_set_new(o, "holdout", sub);
 	}
 	*out = o;
-	return 0;
+	o = NULL;
+out:
+	json_decref(o);
+	for (size_t i = 0; i < t.n; i++)
+		json_decref(t.cache[i].enc);
+	free(t.cache);
+	return ret;
 }
 
 /* ---- builtin ---- */
@@ -199,25 +266,30 @@ int mn_evaluate_external(json_t **out, const struct mn_evaluate_set *s, const ch
 	int ret = 0;
 
 	*out = NULL;
+	if (!artifact && !cfg->student.endpoint)
+		return mn_err_set(err, MN_EINVAL, "no incumbent endpoint (student.endpoint)");
+	/* Candidate and incumbent are called with the student's key, as
+	 * production is (a server that checks keys checks both). */
+	ret = mn_config_api_key(&key, &cfg->student, home, err);
+	if (ret)
+		goto out;
 	if (!artifact) {
 		/* The production student as it runs now. */
-		if (!cfg->student.endpoint)
-			return mn_err_set(err, MN_EINVAL, "no incumbent endpoint (student.endpoint)");
 		endpoint = mn_xstrdup(cfg->student.endpoint);
 		model = cfg->student.model ? mn_xstrdup(cfg->student.model) : NULL;
-		ret = mn_config_api_key(&key, &cfg->student, home, err);
-		if (ret)
-			goto out;
 	} else if (serve->v && serve->n > 0) {
 		int port = 0;
 		struct mn_orch_var vars[2] = { { "artifact", artifact }, { "port", port_s } };
+		const char *keys[3];
 
 		ret = free_port(&port, err);
 		if (ret)
 			goto out;
 		snprintf(port_s, sizeof(port_s), "%d", port);
 		argv = mn_orch_expand(serve, vars, 2);
-		ret = mn_orch_spawn_bg(&pid, argv, ctl ? ctl->log_fd : -1, false, err);
+		/* The server may need the key it is to check (vLLM --api-key). */
+		mn_orch_key_vars(keys, cfg, false);
+		ret = mn_orch_spawn_bg(&pid, argv, keys, ctl ? ctl->log_fd : -1, false, err);
 		if (ret)
 			goto out;
 		endpoint = mn_xasprintf("http://127.0.0.1:%d/v1", port);

@@ -132,38 +132,62 @@ int mn_orch_self_exe(char *out, size_t len, struct mn_err *err)
 /* ---- background processes ---- */
 
 /* The environment of the programs we start: the minimal one plus what
- * makes a child mnemo find the same data (home, data dir, test clock). */
-static char **child_env(void)
+ * makes a child mnemo find the same data (home, data dir, test clock),
+ * plus the variables named in keys (API keys the configuration names). */
+static char **child_env(const char *const *keys)
 {
 	static const char *const pass[] = { "MNEMO_HOME", "MNEMO_CONFIG", "MNEMO_DATADIR",
 					    "MNEMO_FAKE_NOW", "MNEMO_LOG_LEVEL", "XDG_CONFIG_HOME",
 					    "XDG_DATA_HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS",
 					    NULL };
-	const char *extra[16];
+	const char *names[16], *extra[16];
 	char *owned[16];
-	int n = 0;
+	int n = 0, k = 0;
 	char **env;
 
-	for (const char *const *k = pass; *k; k++) {
-		const char *v = getenv(*k);
+	for (const char *const *p = pass; *p; p++)
+		names[k++] = *p;
+	for (const char *const *p = keys; p && *p && k < 15; p++) {
+		bool dup = false;
+
+		for (int i = 0; i < k; i++)
+			dup = dup || !strcmp(names[i], *p);
+		if (!dup)
+			names[k++] = *p;
+	}
+	for (int i = 0; i < k; i++) {
+		const char *v = getenv(names[i]);
 
 		if (v) {
-			owned[n] = mn_xasprintf("%s=%s", *k, v);
+			owned[n] = mn_xasprintf("%s=%s", names[i], v);
 			extra[n] = owned[n];
 			n++;
 		}
 	}
 	extra[n] = NULL;
 	env = mn_proc_env_minimal(extra);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		memset(owned[i], 0, strlen(owned[i]));
 		free(owned[i]);
+	}
 	return env;
 }
 
-int mn_orch_spawn_bg(pid_t *out_pid, char *const *argv, int log_fd, bool detach,
-		     struct mn_err *err)
+void mn_orch_key_vars(const char *out[3], const struct mn_config *cfg, bool teacher)
 {
-	char **env = child_env();
+	int n = 0;
+
+	if (cfg->student.api_key_env && *cfg->student.api_key_env)
+		out[n++] = cfg->student.api_key_env;
+	if (teacher && cfg->teacher.api_key_env && *cfg->teacher.api_key_env)
+		out[n++] = cfg->teacher.api_key_env;
+	out[n] = NULL;
+}
+
+int mn_orch_spawn_bg(pid_t *out_pid, char *const *argv, const char *const *keys, int log_fd,
+		     bool detach, struct mn_err *err)
+{
+	char **env = child_env(keys);
 	int ret = mn_proc_spawn_bg(out_pid, argv, env, log_fd, detach, err);
 
 	mn_proc_env_free(env);
@@ -400,6 +424,9 @@ static int run_trainer(struct run *r, struct mn_err *err)
 	po.timeout_ms = (int64_t)a->cfg.learning.training.trainer_timeout_s * 1000;
 	po.log_fd = r->log_fd;
 	po.new_pgroup = true;
+	/* Background children of the trainer die with it: nothing may still
+	 * write into {out} while it is checked, evaluated and copied. */
+	po.kill_group = true;
 	po.tick = trainer_tick;
 	po.payload = r;
 	ret = mn_proc_run(&pr, &po, err);
@@ -423,6 +450,13 @@ static int run_trainer(struct run *r, struct mn_err *err)
 				 a->cfg.learning.training.trainer_timeout_s);
 	} else if (!mn_proc_ok(&pr)) {
 		ret = mn_err_set(err, MN_EFAIL, "trainer failed: %s", how);
+	} else if (mn_file_check_tree(r->cand_dir, err)) {
+		/* A FIFO, socket, device or link in {out} could block or
+		 * redirect every later read: refused before anything opens it. */
+		char msg[sizeof(err->msg)];
+
+		memcpy(msg, err->msg, sizeof(msg));
+		ret = mn_err_set(err, MN_EINVAL, "trainer output refused: %s", msg);
 	} else if (!mn_file_dir_nonempty(r->cand_dir)) {
 		ret = mn_err_set(err, MN_EFAIL, "trainer exited 0 but left '%s' empty",
 				 r->cand_dir);
@@ -570,7 +604,7 @@ static int assemble(struct run *r, const json_t *request, struct mn_err *err)
 		 * the run's files stay together; no rows are claimed. */
 		ret = mn_file_remove_tree(r->batch_dir, err);
 		if (!ret)
-			ret = mn_file_copy_tree(hand, r->batch_dir, err);
+			ret = mn_file_copy_tree(hand, r->batch_dir, MN_FILE_COPY_FOLLOW, err);
 		if (ret)
 			goto out;
 		logline(r, "batch: copied from %s", hand);
@@ -721,20 +755,23 @@ static void finish(struct run *r, const char *state, const char *error)
 	mn_info("orch", "run %s %s%s%s", r->id, state, error ? ": " : "", error ? error : "");
 }
 
+/* err may be NULL. */
 static int read_pending(struct mn_app *a, char out[37], struct mn_err *err)
 {
 	char *path = mn_xasprintf("%s/training/pending.json", a->home);
+	struct mn_err e = MN_ERR_INIT;
 	json_t *j = NULL;
 	const char *id;
 	int ret = 0;
 
-	if (!mn_file_exists(path)) {
+	/* The file may vanish at any moment (another orchestrator took it). */
+	j = mn_json_load_file(path, &e);
+	if (!j && e.code == MN_ENOTFOUND) {
 		ret = mn_err_set(err, MN_ENOTFOUND, "no pending request ('%s' does not exist)", path);
 		goto out;
 	}
-	j = mn_json_load_file(path, err);
 	if (!j) {
-		ret = err->code ? err->code : MN_EPARSE;
+		ret = mn_err_set(err, e.code ? e.code : MN_EPARSE, "%s", e.msg);
 		goto out;
 	}
 	id = mn_json_str(j, "request_id", NULL);

@@ -37,9 +37,15 @@ void mn_orch_argv_free(char **argv);
 /* Path of this executable (/proc/self/exe) into out (len bytes). */
 int mn_orch_self_exe(char *out, size_t len, struct mn_err *err);
 
-/* mn_proc_spawn_bg with the orchestrator's minimal environment. */
-int mn_orch_spawn_bg(pid_t *out_pid, char *const *argv, int log_fd, bool detach,
-		     struct mn_err *err);
+/* The names of the API-key variables the configuration names, for
+ * mn_orch_spawn_bg: student.api_key_env, and teacher.api_key_env when
+ * teacher; NULL-terminated, borrowed from cfg. */
+void mn_orch_key_vars(const char *out[3], const struct mn_config *cfg, bool teacher);
+/* mn_proc_spawn_bg with the orchestrator's minimal environment (PATH, HOME,
+ * LANG, TMPDIR, TZ, the MNEMO_* and XDG_* variables that locate the data)
+ * plus exactly the variables named in keys (NULL-terminated; NULL = none). */
+int mn_orch_spawn_bg(pid_t *out_pid, char *const *argv, const char *const *keys, int log_fd,
+		     bool detach, struct mn_err *err);
 
 struct mn_orch_opts {
 	const char *request_id;         /* run this request ... */

@@ -237,7 +237,7 @@ int mn_registry_register(struct mn_app *a, char out_version[16], const char *stu
 	if (!ret)
 		ret = mn_file_remove_tree(dir, err); /* leftover of a crashed register */
 	if (!ret)
-		ret = mn_file_copy_tree(artifact_dir, tmp, err);
+		ret = mn_file_copy_tree(artifact_dir, tmp, 0, err);
 	if (!ret)
 		ret = hash_tree(&files, tree, tmp, err);
 	if (ret)

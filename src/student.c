@@ -2069,9 +2069,9 @@ int mn_student_train(const struct mn_student_train_opts *o, struct mn_err *err)
 	valid = NULL;
 
 	progress(o, 95, "writing %s", model_path);
-	ret = mn_file_mkdir_p(o->out_dir, 0755, err);
+	ret = mn_file_mkdir_p(o->out_dir, 0700, err);
 	if (!ret)
-		ret = mn_file_write_atomic(model_path, model.data, model.len, 0644, err);
+		ret = mn_file_write_atomic(model_path, model.data, model.len, 0600, err);
 	if (!ret)
 		ret = mn_json_write_file(metrics_path, metrics, err);
 	if (!ret)

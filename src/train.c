@@ -410,6 +410,25 @@ static void after_orchestrator(struct mn_app *a, const char *id)
 	mn_train_run_release(&r);
 }
 
+/* Reap the supervised orchestrator child if it has exited. */
+static void reap_child(struct mn_app *a)
+{
+	int st;
+	pid_t w;
+
+	if (child_pid <= 0)
+		return;
+	w = waitpid(child_pid, &st, WNOHANG);
+	if (w == child_pid || (w < 0 && errno == ECHILD)) {
+		if (w == child_pid && WIFSIGNALED(st))
+			mn_warn("train", "orchestrator of run %s was killed by signal %d", child_id,
+				WTERMSIG(st));
+		child_pid = -1;
+		after_orchestrator(a, child_id);
+		child_id[0] = '\0';
+	}
+}
+
 /* Start the orchestrator for a request: a supervised child in `mnemo
  * serve`, detached elsewhere, or waited for. */
 static int start_orchestrator(struct mn_app *a, const char *id, const char *dir, bool wait,
@@ -417,6 +436,7 @@ static int start_orchestrator(struct mn_app *a, const char *id, const char *dir,
 {
 	char *log_path = mn_xasprintf("%s/train.log", dir);
 	char **argv = orch_argv(a, id, err);
+	const char *keys[3];
 	int fd = -1, ret = 0;
 	pid_t pid = -1;
 	bool detach = !wait && !supervising;
@@ -430,7 +450,10 @@ static int start_orchestrator(struct mn_app *a, const char *id, const char *dir,
 		goto out;
 	}
 	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	ret = mn_orch_spawn_bg(&pid, argv, fd, detach, err);
+	/* The orchestrator evaluates external students: it needs the keys
+	 * the configuration names, and only those. */
+	mn_orch_key_vars(keys, &a->cfg, true);
+	ret = mn_orch_spawn_bg(&pid, argv, keys, fd, detach, err);
 	if (ret)
 		goto out;
 	mn_info("train", "run %s: orchestrator pid %ld (%s)", id, (long)pid,
@@ -509,6 +532,16 @@ static int create_run(struct mn_app *a, char out_id[37], const struct mn_train_r
 	char *dir;
 	int ret;
 
+	/* `mnemo serve` supervises one orchestrator at a time. One whose run
+	 * has ended may still be finishing (hooks.after, result.json): a new
+	 * run is declined before it exists, not created and then failed. */
+	if (strcmp(a->cfg.learning.training.runner, "systemd") && !o->wait && supervising &&
+	    child_pid > 0) {
+		reap_child(a);
+		if (child_pid > 0)
+			return mn_err_set(err, MN_EDECLINED,
+					  "the orchestrator of run %s is still finishing", child_id);
+	}
 	mn_text_uuid4(id);
 	dir = mn_xasprintf("%s/training/requests/%s", a->home, id);
 	ret = write_request_files(a, id, dir, o, err);
@@ -885,26 +918,13 @@ void mn_train_register_status(void)
 
 void mn_train_supervise_tick(struct mn_app *a)
 {
-	int st;
-	pid_t w;
-
 	if (!supervising) {
 		/* Only `mnemo serve` ticks: from now on runs started in this
 		 * process are children we keep and reap. */
 		supervising = true;
 		mn_monitor_install(a);
 	}
-	if (child_pid <= 0)
-		return;
-	w = waitpid(child_pid, &st, WNOHANG);
-	if (w == child_pid || (w < 0 && errno == ECHILD)) {
-		if (w == child_pid && WIFSIGNALED(st))
-			mn_warn("train", "orchestrator of run %s was killed by signal %d", child_id,
-				WTERMSIG(st));
-		child_pid = -1;
-		after_orchestrator(a, child_id);
-		child_id[0] = '\0';
-	}
+	reap_child(a);
 }
 
 void mn_train_supervise_shutdown(struct mn_app *a)

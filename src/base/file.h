@@ -18,7 +18,10 @@
 /* Read a whole file into out (NUL-terminated); MN_EINVAL if over limit bytes,
  * MN_ENOTFOUND if missing. */
 int mn_file_read(struct mn_buf *out, const char *path, size_t limit, struct mn_err *err);
-/* Atomically replace path with (data, len), file mode `mode`. */
+/* Atomically replace path with (data, len), file mode `mode`. The temp
+ * file beside it gets a fresh name and is created O_EXCL|O_NOFOLLOW with
+ * mode 0600 (then set to `mode`), so nothing at the temp name - a link or
+ * another writer's file - is written through. */
 int mn_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct mn_err *err);
 /* mkdir -p with `mode` for created directories. */
@@ -31,8 +34,22 @@ bool mn_file_is_dir(const char *path);
 bool mn_file_dir_nonempty(const char *dir);
 /* rm -rf; missing path is success. */
 int mn_file_remove_tree(const char *path, struct mn_err *err);
-/* Copy a directory tree (regular files and dirs only). */
-int mn_file_copy_tree(const char *src, const char *dst, struct mn_err *err);
+/* Deepest directory nesting mn_file_copy_tree and mn_file_check_tree accept. */
+#define MN_FILE_TREE_DEPTH 32
+/* mn_file_copy_tree flags: follow symbolic links in src (default: refuse them). */
+#define MN_FILE_COPY_FOLLOW 1u
+/* Copy src (a directory tree or one file) to dst, which must not exist yet:
+ * directories are created 0700, regular files 0600 (fsynced, at most
+ * MN_LIMIT_COPY_BYTES each). Anything else - a symbolic link (unless
+ * MN_FILE_COPY_FOLLOW), FIFO, socket or device - is MN_EINVAL naming it and
+ * is never opened, so no source can block the copy. On failure dst may
+ * hold a partial copy (the caller removes it). */
+int mn_file_copy_tree(const char *src, const char *dst, unsigned flags, struct mn_err *err);
+/* Check that dir is a directory (not a link to one) holding only regular
+ * files and directories, at most MN_FILE_TREE_DEPTH deep, without opening
+ * any file or following any link: MN_EINVAL naming the first other entry
+ * ("'<dir>/x' is a FIFO: only regular files and directories are accepted"). */
+int mn_file_check_tree(const char *dir, struct mn_err *err);
 /* Lowercase hex sha256 of a file into out[65]. */
 int mn_file_sha256(char out[65], const char *path, struct mn_err *err);
 /* Atomically point symlink `link` at `target` (new link + rename). */

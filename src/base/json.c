@@ -160,13 +160,11 @@ json_t *mn_json_load_file(const char *path, struct mn_err *err)
 	json_t *v = NULL;
 
 	if (mn_file_read(&b, path, MN_LIMIT_JSON_FILE_BYTES, err) == 0) {
-		v = mn_json_parse(b.data, b.len, err);
-		if (!v) {
-			char msg[sizeof(err->msg)];
+		struct mn_err e = MN_ERR_INIT;
 
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			mn_err_set(err, MN_EPARSE, "'%s': %s", path, msg);
-		}
+		v = mn_json_parse(b.data, b.len, &e);
+		if (!v)
+			mn_err_set(err, MN_EPARSE, "'%s': %s", path, e.msg);
 	}
 	mn_buf_release(&b);
 	return v;
@@ -186,7 +184,7 @@ int mn_json_write_file(const char *path, const json_t *v, struct mn_err *err)
 		memcpy(t, s, n);
 		t[n] = '\n';
 		t[n + 1] = '\0';
-		ret = mn_file_write_atomic(path, t, n + 1, 0644, err);
+		ret = mn_file_write_atomic(path, t, n + 1, 0600, err);
 		free(t);
 	}
 	free(s);

@@ -26,7 +26,7 @@ void mn_json_format_real(char out[32], double d);
 json_t *mn_json_parse(const char *s, size_t len, struct mn_err *err);
 /* Load a JSON file strictly (size-limited). */
 json_t *mn_json_load_file(const char *path, struct mn_err *err);
-/* Write v pretty-printed (indent 2) atomically to path, mode 0644. */
+/* Write v pretty-printed (indent 2) atomically to path, mode 0600. */
 int mn_json_write_file(const char *path, const json_t *v, struct mn_err *err);
 /* Borrowed string member or def. */
 const char *mn_json_str(const json_t *obj, const char *key, const char *def);

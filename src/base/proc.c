@@ -130,6 +130,15 @@ static void send_signal(pid_t pid, bool group, int sig)
 		kill(pid, sig);
 }
 
+/* True when the child has exited; it is left unreaped (a zombie). */
+static bool child_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 int mn_proc_run(struct mn_proc_result *r, const struct mn_proc_opts *o, struct mn_err *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -175,11 +184,15 @@ int mn_proc_run(struct mn_proc_result *r, const struct mn_proc_opts *o, struct m
 		nfds_t nf = 0;
 		int64_t now = mn_time_mono_ms();
 
-		if (!reaped) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-
-			if (w == pid)
-				reaped = true;
+		if (!reaped && child_exited(pid)) {
+			/* The exited child is a zombie until reaped, so its pid still
+			 * names its process group: what is left there (background
+			 * children) is killed before the id can be reused. */
+			if (o->kill_group && o->new_pgroup)
+				kill(-pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+			}
+			reaped = true;
 		}
 		if (!reaped && term_at < 0 && o->timeout_ms > 0 && now - start >= o->timeout_ms) {
 			r->timed_out = true;

@@ -26,6 +26,10 @@ struct mn_proc_opts {
 	int64_t kill_grace_ms; /* between SIGTERM and SIGKILL; 0 = 5000 */
 	int log_fd;          /* -1 = none; both streams are appended here too */
 	bool new_pgroup;     /* put the child in its own process group */
+	/* With new_pgroup: when the child exits (or is stopped or times out),
+	 * SIGKILL what is left of its group, so background children it forked
+	 * die with it. A child that left the group (setsid) escapes this. */
+	bool kill_group;
 	/* Called about every 500 ms while the child runs; return false to stop it. */
 	bool (*tick)(void *payload, pid_t pid);
 	void *payload;

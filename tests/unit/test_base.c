@@ -3,10 +3,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/mem.h"
 #include "base/proc.h"
 #include "base/sha256.h"
 #include "base/text.h"
@@ -192,6 +195,187 @@ static void test_atomic_write_replaces_and_sets_mode(void **state)
 	tu_rmtree(dir);
 }
 
+/* The temp file is created O_EXCL|O_NOFOLLOW: a symlink planted at any
+ * name the writer might use is never written through, and the file is
+ * created 0600 (JSON files too). */
+static void test_atomic_write_never_follows_a_planted_link(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *path = mn_xasprintf("%s/f.json", dir);
+	char *victim = mn_xasprintf("%s/victim", dir);
+	struct mn_buf b = MN_BUF_INIT;
+	struct mn_err err = MN_ERR_INIT;
+	struct stat st;
+	json_t *j = json_pack("{s:i}", "a", 1);
+
+	tu_write(victim, "precious");
+	/* every temp name of this process that the old writer or a
+	 * pid-plus-counter scheme would pick first */
+	for (unsigned i = 0; i < 64; i++) {
+		char *l1 = mn_xasprintf("%s.tmp.%ld", path, (long)getpid());
+		char *l2 = mn_xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), i);
+
+		assert_int_equal(symlink(victim, l2), 0);
+		if (i == 0)
+			assert_int_equal(symlink(victim, l1), 0);
+		free(l1);
+		free(l2);
+	}
+	assert_int_equal(mn_file_write_atomic(path, "new", 3, 0600, &err), 0);
+	assert_int_equal(mn_file_read(&b, victim, 100, &err), 0);
+	assert_string_equal(b.data, "precious");
+	assert_int_equal(mn_file_read(&b, path, 100, &err), 0);
+	assert_string_equal(b.data, "new");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* JSON files are private too */
+	assert_int_equal(mn_json_write_file(path, j, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	json_decref(j);
+	mn_buf_release(&b);
+	free(path);
+	free(victim);
+	tu_rmtree(dir);
+}
+
+/* A copy takes regular files and directories only, written 0600/0700
+ * whatever the source's modes; a symlink, FIFO or socket is refused
+ * without being opened (a FIFO would block the copy forever). */
+static void test_copy_tree_takes_regular_files_only(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *src = mn_xasprintf("%s/src", dir), *dst = mn_xasprintf("%s/dst", dir);
+	char *sub = mn_xasprintf("%s/src/sub", dir), *f = mn_xasprintf("%s/src/sub/w.bin", dir);
+	char *out = mn_xasprintf("%s/dst/sub/w.bin", dir);
+	char *special = mn_xasprintf("%s/src/special", dir);
+	char *secret = mn_xasprintf("%s/secret", dir);
+	struct mn_err err = MN_ERR_INIT;
+	struct stat st;
+
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	tu_write(f, "weights");
+	chmod(f, 0644);
+	tu_write(secret, "key");
+	assert_int_equal(mn_file_copy_tree(src, dst, 0, &err), 0);
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(dst, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(mn_file_check_tree(src, &err), 0);
+
+	/* a FIFO: refused at once, by the check and by the copy */
+	assert_int_equal(mkfifo(special, 0600), 0);
+	assert_int_equal(mn_file_check_tree(src, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "is a FIFO"));
+	tu_rmtree(mn_xstrdup(dst));
+	assert_int_equal(mn_file_copy_tree(src, dst, 0, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "is a FIFO"));
+	assert_int_equal(mn_file_copy_tree(src, dst, MN_FILE_COPY_FOLLOW, &err), MN_EINVAL);
+	unlink(special);
+
+	/* a symlink: refused, never followed (unless asked for) */
+	assert_int_equal(symlink(secret, special), 0);
+	assert_int_equal(mn_file_check_tree(src, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	tu_rmtree(mn_xstrdup(dst));
+	assert_int_equal(mn_file_copy_tree(src, dst, 0, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	tu_rmtree(mn_xstrdup(dst));
+	assert_int_equal(mn_file_copy_tree(src, dst, MN_FILE_COPY_FOLLOW, &err), 0);
+	unlink(special);
+
+	/* the directory itself replaced by a link */
+	assert_int_equal(symlink(src, special), 0);
+	assert_int_equal(mn_file_check_tree(special, &err), MN_EINVAL);
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	unlink(special);
+
+	/* a socket */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		assert_true(fd >= 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", special);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(mn_file_check_tree(src, &err), MN_EINVAL);
+		assert_non_null(strstr(err.msg, "is a socket"));
+		close(fd);
+	}
+	free(src);
+	free(dst);
+	free(sub);
+	free(f);
+	free(out);
+	free(special);
+	free(secret);
+	tu_rmtree(dir);
+}
+
+/* With kill_group, a background child the program leaves behind dies
+ * with it: when it exits, and when it times out. */
+static void test_proc_kill_group_takes_background_children(void **state)
+{
+	char *dir = tu_tmpdir();
+	char *pidf = mn_xasprintf("%s/bg.pid", dir);
+	char *script = mn_xasprintf("sleep 300 </dev/null >/dev/null 2>&1 & echo $! > '%s'; %s",
+				    pidf, "exit 0");
+	char *hang = mn_xasprintf("sleep 300 </dev/null >/dev/null 2>&1 & echo $! > '%s'; "
+				  "trap '' TERM; while :; do sleep 1; done",
+				  pidf);
+	char *argv[] = { "sh", "-c", script, NULL };
+	struct mn_proc_opts o = { .argv = argv, .log_fd = -1, .timeout_ms = 20000,
+				  .new_pgroup = true, .kill_group = true, .kill_grace_ms = 300 };
+	struct mn_proc_result r;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_buf b = MN_BUF_INIT;
+	int64_t pid = 0;
+
+	for (int round = 0; round < 2; round++) {
+		mn_proc_result_init(&r);
+		if (round == 1) {
+			argv[2] = hang;
+			o.timeout_ms = 1000;
+		}
+		assert_int_equal(mn_proc_run(&r, &o, &err), 0);
+		assert_true(round == 0 ? mn_proc_ok(&r) : r.timed_out);
+		assert_int_equal(mn_file_read(&b, pidf, 64, &err), 0);
+		assert_true(mn_text_parse_i64(&pid, mn_text_trim(b.data), 2, INT32_MAX));
+		/* killed, and reaped by whoever its parent is now: wait for it */
+		for (int i = 0; i < 300 && kill((pid_t)pid, 0) == 0; i++) {
+			char *st = mn_xasprintf("/proc/%lld/stat", (long long)pid);
+			struct mn_buf s = MN_BUF_INIT;
+			bool zombie = !mn_file_read(&s, st, 4096, NULL) && strstr(s.data, ") Z ");
+
+			mn_buf_release(&s);
+			free(st);
+			if (zombie)
+				break;
+			usleep(20000);
+		}
+		{
+			char *st = mn_xasprintf("/proc/%lld/stat", (long long)pid);
+			struct mn_buf s = MN_BUF_INIT;
+			bool alive = !mn_file_read(&s, st, 4096, NULL) && !strstr(s.data, ") Z ");
+
+			mn_buf_release(&s);
+			free(st);
+			if (alive)
+				kill((pid_t)pid, SIGKILL);
+			assert_false(alive);
+		}
+		unlink(pidf);
+		mn_proc_result_release(&r);
+	}
+	mn_buf_release(&b);
+	free(pidf);
+	free(script);
+	free(hang);
+	tu_rmtree(dir);
+}
+
 static void test_proc_captures_output_and_exit_code(void **state)
 {
 	char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
@@ -315,6 +499,9 @@ int main(void)
 		cmocka_unit_test(test_time_format_round_trip),
 		cmocka_unit_test(test_sha256_known_vectors),
 		cmocka_unit_test(test_atomic_write_replaces_and_sets_mode),
+		cmocka_unit_test(test_atomic_write_never_follows_a_planted_link),
+		cmocka_unit_test(test_copy_tree_takes_regular_files_only),
+		cmocka_unit_test(test_proc_kill_group_takes_background_children),
 		cmocka_unit_test(test_proc_captures_output_and_exit_code),
 		cmocka_unit_test(test_proc_timeout_kills_and_reaps),
 		cmocka_unit_test(test_proc_env_is_minimal),

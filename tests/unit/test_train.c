@@ -354,10 +354,104 @@ static void test_manual_request_declines(void **state)
 	assert_non_null(strstr(err.msg, "run r9 is in flight"));
 }
 
-int main(void)
+/* A pending.json that is not valid JSON: cancelling the requested run it
+ * might name reads it without an error sink (err NULL) and must not crash. */
+static void test_cancel_survives_a_corrupt_pending_json(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char path[PATH_MAX], st[16];
+
+	snprintf(path, sizeof(path), "%s/training", f->a.home);
+	assert_int_equal(mn_file_mkdir_p(path, 0700, &err), 0);
+	snprintf(path, sizeof(path), "%s/training/pending.json", f->a.home);
+	tu_write(path, "{\"request_id\": ");
+	assert_int_equal(mn_store_train_insert(f->a.store, "r1", "manual", NULL, NULL, &err), 0);
+	assert_int_equal(mn_train_cancel(&f->a, "r1", st, &err), 0);
+	assert_string_equal(st, "cancelled");
+	assert_true(mn_file_exists(path)); /* not ours to remove: it names no run */
+}
+
+static int count_runs(struct mn_app *a)
+{
+	struct mn_err err = MN_ERR_INIT;
+	json_t *j = NULL;
+	int n;
+
+	assert_int_equal(mn_train_status_json(a, NULL, 100, &j, &err), 0);
+	n = (int)json_array_size(j);
+	json_decref(j);
+	return n;
+}
+
+/* In `mnemo serve` (supervising), the orchestrator child of an ended run
+ * may still be finishing: a new request is declined before it exists, not
+ * created and then marked failed. This test binary stands in for the
+ * orchestrator (main: argv "train ..."), living until <dir>/release exists. */
+static void test_request_while_child_finishes_is_declined_not_failed(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_request_opts o = { 0 };
+	char id1[37], id2[37], release[PATH_MAX];
+	int i;
+
+	snprintf(release, sizeof(release), "%s/release", f->dir);
+	o.batch_dir = f->dir;
+	mn_train_supervise_tick(&f->a); /* this process supervises from now on */
+	assert_int_equal(mn_train_request_ex(&f->a, id1, &o, &err), 0);
+	/* the run ends (as its orchestrator does first), its child lives on */
+	assert_int_equal(mn_store_train_transition(f->a.store, id1, "requested", "cancelled",
+						   "test", &err),
+			 0);
+	mn_err_clear(&err);
+	assert_int_equal(mn_train_request_ex(&f->a, id2, &o, &err), MN_EDECLINED);
+	assert_non_null(strstr(err.msg, "still finishing"));
+	assert_int_equal(count_runs(&f->a), 1);
+	/* once the child is gone, requests start again */
+	tu_write(release, "");
+	for (i = 0; i < 600; i++) {
+		mn_err_clear(&err);
+		if (mn_train_request_ex(&f->a, id2, &o, &err) != MN_EDECLINED)
+			break;
+		mn_time_sleep_ms(50);
+	}
+	assert_int_equal(err.code, 0);
+	assert_int_equal(count_runs(&f->a), 2);
+	/* reap the second stand-in */
+	for (i = 0; i < 600; i++) {
+		struct mn_train_run r;
+		bool ended;
+
+		mn_train_supervise_tick(&f->a);
+		assert_int_equal(mn_store_train_get(f->a.store, &r, id2, &err), 0);
+		ended = strcmp(r.state, "requested") != 0;
+		mn_train_run_release(&r);
+		if (ended)
+			break;
+		mn_time_sleep_ms(50);
+	}
+}
+
+/* Stand-in orchestrator for the supervision test: wait for the release
+ * file next to MNEMO_HOME, then exit without touching the run. */
+static int fake_orchestrator(void)
+{
+	const char *home = getenv("MNEMO_HOME");
+	char *rel = mn_xasprintf("%s/../release", home ? home : ".");
+
+	for (int i = 0; i < 1200 && !mn_file_exists(rel); i++)
+		mn_time_sleep_ms(50);
+	free(rel);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_transition_is_compare_and_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_survives_a_corrupt_pending_json, setup,
+						teardown),
 		cmocka_unit_test(test_expand_placeholders),
 		cmocka_unit_test_setup_teardown(test_recover_run_that_switched_current, setup,
 						teardown),
@@ -368,7 +462,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_trigger_window_and_estop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_breaker_and_cooldowns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_request_declines, setup, teardown),
+		/* last: it makes this process a supervisor */
+		cmocka_unit_test_setup_teardown(
+			test_request_while_child_finishes_is_declined_not_failed, setup, teardown),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], "train"))
+		return fake_orchestrator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
