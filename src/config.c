@@ -1089,7 +1089,16 @@ static int read_key_file(char **out, const char *path, struct mn_err *err)
 	int fd, ret = 0;
 	char what[PATH_MAX + 16];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO would wait for a writer forever; the
+	 * checks below refuse it (and any other non-regular file) instead.
+	 * O_NOFOLLOW: the file judged is the file in keys/, not a link's
+	 * target elsewhere. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return mn_err_set(err, MN_EINVAL,
+				  "key file '%s' is a symbolic link; refusing it (put the key "
+				  "in a regular file)",
+				  path);
 	if (fd < 0)
 		return mn_err_set(err, errno == ENOENT ? MN_ENOTFOUND : MN_EIO,
 				  "could not open key file '%s': %s", path, strerror(errno));

@@ -57,7 +57,6 @@ static int open_teacher(struct mn_app *a, struct mn_llm **out, struct mn_err *er
 	o.timeout_s = t->timeout_s;
 	o.max_retries = 1;
 	o.backoff_ms = 500;
-	o.max_retry_after_s = 30;
 	ret = mn_llm_new(out, &o, err);
 	if (key) {
 		memset(key, 0, strlen(key));

@@ -110,7 +110,6 @@ static int open_common(struct mn_encoder **out, const struct mn_config *cfg, con
 		o.timeout_s = cfg->student.timeout_s;
 		o.max_retries = 2;
 		o.backoff_ms = 500;
-		o.max_retry_after_s = 30;
 		ret = mn_llm_new(&e->llm, &o, err);
 		if (key) {
 			memset(key, 0, strlen(key));

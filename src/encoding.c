@@ -10,11 +10,19 @@
  *  2. The first '{' starts a candidate; a scan that knows JSON strings and
  *     escapes finds its balancing '}'. Code fences and prose around the
  *     object are thereby skipped without being parsed.
- *  3. A candidate that balances but does not parse ("{like this}" in prose)
- *     is skipped and the next '{' tried, at most MAX_CANDIDATES times, so a
- *     hostile text costs linear time. A candidate that never balances means
- *     the model stopped mid-object: "truncated JSON object", and nothing
- *     inside it is tried (an inner object is not the encoding).
+ *  3. A candidate that balances but does not parse ("{like this}" in prose,
+ *     or an encoding with a duplicate key, a number out of range, a lone
+ *     surrogate, nesting too deep) is skipped whole: the scan goes on after
+ *     its closing '}', never inside it, because an inner object (say
+ *     structured_concepts) is not the encoding. At most MAX_CANDIDATES are
+ *     parsed; candidates never overlap, so a hostile text costs linear time.
+ *     A candidate that never balances means the model stopped mid-object:
+ *     "truncated JSON object", and nothing inside it is tried either.
+ *
+ * Normalisation keeps at most MN_LIMIT_ENCODING_CONCEPTS concepts and
+ * MN_LIMIT_ENCODING_LIST_ITEMS entries per structured_concepts list, and
+ * de-duplicates concepts through a hash table, so it is linear in the size
+ * of the reply whatever the reply holds.
  */
 #include "encoding.h"
 
@@ -25,6 +33,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/mem.h"
 #include "base/text.h"
 
@@ -174,7 +183,7 @@ json_t *mn_encoding_extract(const char *text, size_t len, struct mn_err *err)
 			goto out;
 		}
 		json_decref(v);
-		s = b + 1;
+		s = b + n; /* past the whole object: nothing inside it is the encoding */
 	}
 	if (parsed_any)
 		mn_err_set(err, MN_EPARSE, "no valid JSON object in model output: %s", perr.msg);
@@ -327,36 +336,49 @@ static json_t *lower_trim(const char *s, size_t len)
 	return r;
 }
 
-static void add_concept(json_t *arr, const char *s, size_t len)
+/* Append the trimmed, lowercased (s, len) to arr unless it is empty or
+ * already there. seen holds the concepts of arr as keys: a JSON object is
+ * jansson's (randomly seeded) hash table, so a lookup costs O(1) and
+ * de-duplication stays linear. */
+static void add_concept(json_t *arr, json_t *seen, const char *s, size_t len)
 {
 	json_t *c = lower_trim(s, len);
-	size_t i;
-	json_t *have;
+	const char *k;
+	size_t klen;
 
 	if (!c || json_string_length(c) == 0)
 		goto drop;
-	json_array_foreach(arr, i, have)
-		if (json_equal(have, c))
-			goto drop;
+	k = json_string_value(c);
+	klen = json_string_length(c);
+	if (json_object_getn(seen, k, klen))
+		goto drop;
+	json_object_setn_new_nocheck(seen, k, klen, json_null());
 	json_array_append_new(arr, c);
 	return;
 drop:
 	json_decref(c);
 }
 
+static bool concepts_full(const json_t *arr)
+{
+	return json_array_size(arr) >= MN_LIMIT_ENCODING_CONCEPTS;
+}
+
 /* concepts: strings lowercased, trimmed, de-duplicated, empties dropped; a
- * single comma-separated string is split; non-strings are dropped. */
+ * single comma-separated string is split; non-strings are dropped; the
+ * first MN_LIMIT_ENCODING_CONCEPTS distinct ones are kept. */
 static json_t *normalize_concepts(const json_t *v)
 {
 	json_t *arr = json_array();
+	json_t *seen = json_object();
 
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 		size_t len = json_string_length(v), a = 0;
 
-		for (size_t i = 0; i <= len; i++) {
+		for (size_t i = 0; i <= len && !concepts_full(arr); i++) {
 			if (i == len || s[i] == ',') {
-				add_concept(arr, s + a, i - a);
+				add_concept(arr, seen, s + a, i - a);
 				a = i + 1;
 			}
 		}
@@ -364,20 +386,56 @@ static json_t *normalize_concepts(const json_t *v)
 		size_t i;
 		json_t *c;
 
-		json_array_foreach(v, i, c)
+		json_array_foreach(v, i, c) {
+			if (concepts_full(arr))
+				break;
 			if (json_is_string(c))
-				add_concept(arr, json_string_value(c), json_string_length(c));
+				add_concept(arr, seen, json_string_value(c), json_string_length(c));
+		}
 	}
+	json_decref(seen);
 	return arr;
 }
 
+static bool is_sc_part(const char *key)
+{
+	for (size_t i = 0; i < N_SC_PARTS; i++)
+		if (!strcmp(sc_parts[i].name, key))
+			return true;
+	return false;
+}
+
+/* The first MN_LIMIT_ENCODING_LIST_ITEMS items of arr, copied. */
+static json_t *capped_list(const json_t *arr)
+{
+	json_t *out = json_array();
+	size_t n = json_array_size(arr);
+
+	if (n > MN_LIMIT_ENCODING_LIST_ITEMS)
+		n = MN_LIMIT_ENCODING_LIST_ITEMS;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, json_deep_copy(json_array_get(arr, i)));
+	return out;
+}
+
+/* structured_concepts: missing lists become [], each list keeps its first
+ * MN_LIMIT_ENCODING_LIST_ITEMS entries; anything else is copied for SC to
+ * judge. */
 static json_t *normalize_structured(const json_t *v)
 {
 	json_t *sc;
+	const char *key;
+	json_t *item;
 
 	if (!json_is_object(v) && v)
 		return json_deep_copy(v); /* nothing safe to repair */
-	sc = v ? json_deep_copy(v) : json_object();
+	sc = json_object();
+	json_object_foreach((json_t *)v, key, item) {
+		if (json_is_array(item) && is_sc_part(key))
+			json_object_set_new(sc, key, capped_list(item));
+		else
+			json_object_set_new(sc, key, json_deep_copy(item));
+	}
 	for (size_t i = 0; i < N_SC_PARTS; i++)
 		if (!json_object_get(sc, sc_parts[i].name))
 			json_object_set_new(sc, sc_parts[i].name, json_array());

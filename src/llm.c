@@ -38,7 +38,6 @@
 #define LLM_DEFAULT_TIMEOUT_S 120
 #define LLM_DEFAULT_MAX_RETRIES 2
 #define LLM_DEFAULT_BACKOFF_MS 500
-#define LLM_DEFAULT_MAX_RETRY_AFTER_S 30
 #define LLM_CONNECT_TIMEOUT_MS 10000L
 #define LLM_MAX_BACKOFF_MS 30000L
 #define LLM_SNIPPET_BYTES 120     /* of an error body, in messages */
@@ -244,8 +243,12 @@ int mn_llm_new(struct mn_llm **out, const struct mn_llm_opts *opts, struct mn_er
 	c->max_retries = opts->max_retries < 0 ? 0
 			 : opts->max_retries ? opts->max_retries : LLM_DEFAULT_MAX_RETRIES;
 	c->backoff_ms = opts->backoff_ms ? opts->backoff_ms : LLM_DEFAULT_BACKOFF_MS;
-	c->max_retry_after_s = opts->max_retry_after_s ? opts->max_retry_after_s
-						       : LLM_DEFAULT_MAX_RETRY_AFTER_S;
+	/* A server that asks for a pause longer than one request may take is
+	 * waited for that long at most: the caller's budget is counted in
+	 * timeouts (the worker's lease, a user at the CLI). */
+	c->max_retry_after_s = (int)(c->timeout_ms / 1000);
+	if (opts->max_retry_after_s && opts->max_retry_after_s < c->max_retry_after_s)
+		c->max_retry_after_s = opts->max_retry_after_s;
 	c->max_response_bytes = opts->max_response_bytes ? opts->max_response_bytes
 							 : MN_LIMIT_HTTP_RESPONSE_BYTES;
 	mn_buf_init(&c->body, c->max_response_bytes);
@@ -593,6 +596,21 @@ out:
 	return ret;
 }
 
+/* True when obj lists more concepts, or more entries in a
+ * structured_concepts list, than an encoding keeps (limits.h). */
+static bool over_caps(const json_t *obj)
+{
+	static const char *const lists[] = { "topics", "entities", "actions", "causality" };
+	const json_t *sc = json_object_get(obj, "structured_concepts");
+
+	if (json_array_size(json_object_get(obj, "concepts")) > MN_LIMIT_ENCODING_CONCEPTS)
+		return true;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (json_array_size(json_object_get(sc, lists[i])) > MN_LIMIT_ENCODING_LIST_ITEMS)
+			return true;
+	return false;
+}
+
 int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const char *content,
 		  size_t len, const char *source, const char *type, size_t max_chars,
 		  struct mn_err *err)
@@ -630,6 +648,11 @@ int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const
 				 c->shown_url, xerr.msg);
 		goto out;
 	}
+	if (over_caps(obj))
+		mn_warn("llm",
+			"reply from '%s' lists more than %d concepts or more than %d entries in "
+			"a structured_concepts list; the rest are dropped",
+			c->shown_url, MN_LIMIT_ENCODING_CONCEPTS, MN_LIMIT_ENCODING_LIST_ITEMS);
 	enc = mn_encoding_normalize(obj);
 	if (!enc) {
 		ret = mn_err_set(err, MN_EPARSE, "reply from '%s' is not an encoding object",

@@ -7,9 +7,10 @@
  * alive); mn_llm_free(c). One client per thread.
  *
  * Behaviour: per-request timeout; retries with exponential backoff on
- * connection errors, 429 and 5xx, honouring Retry-After (seconds); the
- * response body is capped at MN_LIMIT_HTTP_RESPONSE_BYTES; the API key is
- * sent as "Authorization: Bearer" and never logged.
+ * connection errors, 429 and 5xx, honouring Retry-After (seconds) up to
+ * the request timeout; the response body is capped at
+ * MN_LIMIT_HTTP_RESPONSE_BYTES; the API key is sent as "Authorization:
+ * Bearer" and never logged.
  */
 #ifndef MN_LLM_H
 #define MN_LLM_H
@@ -33,7 +34,8 @@ struct mn_llm_opts {
 	int timeout_s;          /* [120] whole request; the connect phase gets at most 10 s */
 	int max_retries;        /* [2] extra attempts after the first */
 	int backoff_ms;         /* [500] first backoff, doubled each retry */
-	int max_retry_after_s;  /* [30] cap on honoured Retry-After */
+	int max_retry_after_s;  /* [timeout_s] cap on honoured Retry-After; never
+				 * more than timeout_s */
 	size_t max_response_bytes; /* [MN_LIMIT_HTTP_RESPONSE_BYTES] */
 };
 
@@ -56,8 +58,10 @@ int mn_llm_chat(struct mn_llm *c, struct mn_buf *out_text, const char *system, c
 /* Full encoding call: builds the production prompt, chats, extracts and
  * normalises the JSON object. On success *out_enc is a new reference,
  * *out_raw_text (heap, may be NULL) the exact model text. One retry when
- * the reply is not valid JSON; then MN_EPARSE. The object is normalised
- * but not checked: the caller runs mn_encoding_check. max_chars 0 means
+ * the reply holds no JSON object that parses (mn_encoding_extract); then
+ * MN_EPARSE, and the caller falls back as for any failure. The object is
+ * normalised (concepts and structured lists capped, see limits.h) but not
+ * checked: the caller runs mn_encoding_check. max_chars 0 means
  * MN_PROMPT_MAX_INPUT_DEFAULT. On failure *out_enc and *out_raw_text are
  * NULL. */
 int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const char *content,

@@ -19,5 +19,11 @@
 #define MN_LIMIT_RECALL_MAX 100
 #define MN_LIMIT_ARGV 64
 #define MN_LIMIT_COPY_BYTES (1024L * 1024 * 1024) /* one file in a copied model dir */
+/* One encoding (DESIGN §4) keeps at most this many concepts, and at most
+ * this many entries in each structured_concepts list (topics, entities,
+ * actions, causality); normalisation drops the rest. The builtin student
+ * writes far fewer; the cap bounds what a model's reply can cost. */
+#define MN_LIMIT_ENCODING_CONCEPTS 64
+#define MN_LIMIT_ENCODING_LIST_ITEMS 64
 
 #endif

@@ -4,7 +4,11 @@
  * and the verifier (the bytes also serve as the input the encoder saw), and
  * aborts when an invariant breaks:
  *   - extraction fails only with MN_EPARSE and a message;
- *   - normalisation is idempotent;
+ *   - an object that balances but does not parse is skipped whole: what
+ *     extraction returns is what it returns for the text after that
+ *     object's closing brace (never an object from inside it);
+ *   - normalisation is idempotent and keeps at most the documented number
+ *     of concepts and of entries per structured_concepts list;
  *   - metrics are in [0, 1], flags an array of strings, [] when clean.
  * Built with replay.c as a corpus replayer by the Makefile, or with
  * clang -fsanitize=fuzzer for a real fuzzing run.
@@ -13,8 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
+#include "base/json.h"
+#include "base/limits.h"
 #include "encoding.h"
 #include "verify.h"
 
@@ -45,6 +52,62 @@ static void check_metrics(const struct mn_metrics *m)
 	check(m->sc || m->sc_reason[0], "SC false without a reason");
 }
 
+/* Offset one past the '}' balancing the '{' at s[0], or 0: an oracle
+ * written apart from the extractor's own scanner. */
+static size_t balanced_end(const char *s, size_t len)
+{
+	size_t depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (s[i] == '{') {
+			depth++;
+		} else if (s[i] == '}' && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* When the first '{' of a text without <think> tags starts an object that
+ * balances but does not parse, extraction must go on after it. */
+static void check_skips_unparsable(const char *text, size_t size, const json_t *enc)
+{
+	const char *b = memchr(text, '{', size);
+	size_t n;
+	json_t *v, *rest;
+
+	if (!enc || !b || memmem(text, size, "think>", 6))
+		return;
+	n = balanced_end(b, size - (size_t)(b - text));
+	if (!n)
+		return;
+	v = mn_json_parse(b, n, NULL);
+	if (v) {
+		json_decref(v);
+		return;
+	}
+	rest = mn_encoding_extract(b + n, size - (size_t)(b - text) - n, NULL);
+	check(rest && json_equal(rest, enc), "extracted an object from inside an unparsable one");
+	json_decref(rest);
+}
+
+static void check_caps(const json_t *norm)
+{
+	static const char *const lists[] = { "topics", "entities", "actions", "causality" };
+	const json_t *sc = json_object_get(norm, "structured_concepts");
+
+	check(json_array_size(json_object_get(norm, "concepts")) <= MN_LIMIT_ENCODING_CONCEPTS,
+	      "more concepts than MN_LIMIT_ENCODING_CONCEPTS");
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		check(json_array_size(json_object_get(sc, lists[i])) <=
+			      MN_LIMIT_ENCODING_LIST_ITEMS,
+		      "more structured entries than MN_LIMIT_ENCODING_LIST_ITEMS");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -58,10 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(err.code == MN_EPARSE && err.msg[0], "extract failed without MN_EPARSE");
 	} else {
 		check(json_is_object(enc), "extract returned a non-object");
+		check_skips_unparsable(text, size, enc);
 		(void)mn_encoding_check(enc, why, sizeof(why));
 		norm = mn_encoding_normalize(enc);
 		again = mn_encoding_normalize(norm);
 		check(json_equal(norm, again), "normalisation is not idempotent");
+		check_caps(norm);
 		(void)mn_encoding_check(norm, why, sizeof(why));
 	}
 

@@ -1054,6 +1054,47 @@ static void test_api_key_with_two_lines_refused(void **state)
 	assert_null(strstr(err.msg, "sk-"));
 }
 
+/* A FIFO in keys/ made `remember` wait forever for a writer in open(2).
+ * The alarm turns a hang back into a failure. */
+static void test_api_key_fifo_refused_without_blocking(void **state)
+{
+	struct mn_model_cfg m = { NULL, NULL, "gpt", "MN_TEST_KEY", 120 };
+	struct mn_err err = MN_ERR_INIT;
+	char *dir = join(*state, "keys");
+	char *path = mn_xasprintf("%s/MN_TEST_KEY", dir);
+	char *key = NULL;
+
+	setenv("MN_TEST_KEY", "", 1);
+	assert_int_equal(mn_file_mkdir_p(dir, 0700, &err), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(mn_config_api_key(&key, &m, *state, &err), MN_EINVAL);
+	alarm(0);
+	assert_null(key);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	free(dir);
+	free(path);
+}
+
+/* The file judged is the one in keys/: a link is refused, not followed. */
+static void test_api_key_symlink_refused(void **state)
+{
+	struct mn_model_cfg m = { NULL, NULL, "gpt", "MN_TEST_KEY", 120 };
+	struct mn_err err = MN_ERR_INIT;
+	char *target = mn_xasprintf("%s/keys/real", (const char *)*state);
+	char *link = mn_xasprintf("%s/keys/MN_TEST_KEY", (const char *)*state);
+	char *key = NULL;
+
+	setenv("MN_TEST_KEY", "", 1);
+	write_key(*state, "real", "sk-linked\n", 0600);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(mn_config_api_key(&key, &m, *state, &err), MN_EINVAL);
+	assert_null(key);
+	assert_non_null(strstr(err.msg, "symbolic link"));
+	free(target);
+	free(link);
+}
+
 static void test_api_key_default_home_is_data_home(void **state)
 {
 	struct mn_model_cfg m = { NULL, NULL, "gpt", "MN_TEST_KEY", 120 };
@@ -1365,6 +1406,8 @@ int main(void)
 		T(test_api_key_none_configured_is_null),
 		T(test_api_key_named_but_missing_is_not_found),
 		T(test_api_key_with_two_lines_refused),
+		T(test_api_key_fifo_refused_without_blocking),
+		T(test_api_key_symlink_refused),
 		T(test_api_key_default_home_is_data_home),
 		T(test_openai_student_needs_endpoint_and_model),
 		T(test_openai_teacher_needs_endpoint_and_model),

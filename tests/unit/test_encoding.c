@@ -4,7 +4,10 @@
  */
 #include "testutil.h"
 
+#include "base/buf.h"
 #include "base/json.h"
+#include "base/limits.h"
+#include "base/timeutil.h"
 #include "encoding.h"
 
 #define GOOD                                                                                   \
@@ -169,6 +172,47 @@ static void test_extract_deep_nesting_does_not_crash(void **state)
 	assert_null(v);
 	assert_int_equal(err.code, MN_EPARSE);
 	free(t);
+}
+
+/* An encoding whose outer object balances but does not parse: nothing
+ * inside it (structured_concepts is a valid object) may be taken for the
+ * encoding. Each case is one way jansson refuses a balanced object. */
+static void test_extract_unparsable_outer_object_is_not_searched_inside(void **state)
+{
+	static const char sc[] = "\"structured_concepts\":{\"topics\":[],\"entities\":[],"
+				 "\"actions\":[],\"causality\":[]}";
+	static const char *const bad[] = {
+		"\"gist\":\"a\",\"gist\":\"b\"",  /* duplicate key */
+		"\"salience\":1e999",             /* number out of range */
+		"\"gist\":\"x\\ud800y\"",         /* lone surrogate */
+	};
+	struct mn_buf t = MN_BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mn_buf_reset(&t);
+		mn_buf_addf(&t, "```json\n{%s,%s,\"concepts\":[]}\n```", bad[i], sc);
+		extract_fails(mn_buf_str(&t), "no valid JSON object");
+	}
+	/* nesting too deep for the parser, the inner object still fine */
+	mn_buf_reset(&t);
+	mn_buf_addf(&t, "{%s,\"narrative\":", sc);
+	for (int i = 0; i < 5000; i++)
+		mn_buf_addc(&t, '[');
+	for (int i = 0; i < 5000; i++)
+		mn_buf_addc(&t, ']');
+	mn_buf_adds(&t, "}");
+	extract_fails(mn_buf_str(&t), "no valid JSON object");
+	mn_buf_release(&t);
+}
+
+/* The scan resumes after the whole unparsable object, so an encoding
+ * that follows it is still found. */
+static void test_extract_resumes_after_unparsable_object(void **state)
+{
+	json_t *v = extract_ok("{\"gist\":{\"a\":1},\"gist\":2}\nCorrected:\n" GOOD);
+
+	assert_string_equal(mn_json_str(v, "gist", ""), "Deployed v1.2");
+	json_decref(v);
 }
 
 /* ---- SC ---- */
@@ -539,6 +583,102 @@ static void test_normalize_non_object_is_copied(void **state)
 	json_decref(n);
 }
 
+/* A reply with n concepts: "c0", "c1", ... when distinct, else cycling
+ * through the first `distinct` names. */
+static json_t *with_concepts(size_t n, size_t distinct)
+{
+	json_t *v = good(), *arr = json_array();
+	char name[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "C%zu", distinct ? i % distinct : i);
+		json_array_append_new(arr, json_string(name));
+	}
+	json_object_set_new(v, "concepts", arr);
+	return v;
+}
+
+static void test_normalize_caps_concepts(void **state)
+{
+	json_t *v = with_concepts(MN_LIMIT_ENCODING_CONCEPTS + 36, 0);
+	json_t *n = mn_encoding_normalize(v), *c = json_object_get(n, "concepts");
+	char name[32];
+
+	assert_int_equal(json_array_size(c), MN_LIMIT_ENCODING_CONCEPTS);
+	for (size_t i = 0; i < MN_LIMIT_ENCODING_CONCEPTS; i++) {
+		snprintf(name, sizeof(name), "c%zu", i);
+		assert_string_equal(json_string_value(json_array_get(c, i)), name);
+	}
+	assert_true(mn_encoding_check(n, NULL, 0));
+	json_decref(n);
+	json_decref(v);
+}
+
+/* Duplicates do not use up the cap: the first distinct ones are kept. */
+static void test_normalize_dedups_before_capping(void **state)
+{
+	json_t *v = with_concepts(1000, 10), *n = mn_encoding_normalize(v);
+
+	assert_int_equal(json_array_size(json_object_get(n, "concepts")), 10);
+	json_decref(n);
+	json_decref(v);
+}
+
+static void test_normalize_caps_structured_lists(void **state)
+{
+	json_t *v = good(), *n, *sc, *topics = json_array();
+
+	for (int i = 0; i < 3 * MN_LIMIT_ENCODING_LIST_ITEMS; i++)
+		json_array_append_new(topics, json_pack("{s:s,s:s}", "label", "t", "path", "p"));
+	json_object_set_new(json_object_get(v, "structured_concepts"), "topics", topics);
+	json_object_set_new(json_object_get(v, "structured_concepts"), "other", json_true());
+	n = mn_encoding_normalize(v);
+	sc = json_object_get(n, "structured_concepts");
+	assert_int_equal(json_array_size(json_object_get(sc, "topics")),
+			 MN_LIMIT_ENCODING_LIST_ITEMS);
+	assert_int_equal(json_array_size(json_object_get(sc, "entities")), 1);
+	assert_true(json_equal(json_object_get(sc, "actions"),
+			       json_object_get(json_object_get(v, "structured_concepts"),
+					       "actions")));
+	/* what is not a list of its own is left for SC to judge */
+	assert_true(json_is_true(json_object_get(sc, "other")));
+	json_decref(n);
+	json_decref(v);
+}
+
+/* De-duplication was quadratic: 80,000 concepts took 23 s and 200,000
+ * never finished. Now each shape of a 100,000-concept reply is cheap
+ * (the bound is generous for sanitizers on a loaded machine). */
+static void test_normalize_many_concepts_is_fast(void **state)
+{
+	const size_t n = 100000;
+	json_t *cases[4], *csv = good();
+	struct mn_buf t = MN_BUF_INIT;
+	int64_t t0;
+
+	cases[0] = with_concepts(n, 0);                              /* all distinct */
+	cases[1] = with_concepts(n, MN_LIMIT_ENCODING_CONCEPTS - 1); /* cap never reached */
+	cases[2] = with_concepts(n, 1);                              /* one, repeated */
+	for (size_t i = 0; i < n; i++)
+		mn_buf_addf(&t, "%sc%zu", i ? "," : "", i);
+	json_object_set_new(csv, "concepts", json_stringn(t.data, t.len));
+	cases[3] = csv;
+	t0 = mn_time_mono_ms();
+	for (size_t i = 0; i < 4; i++) {
+		json_t *out = mn_encoding_normalize(cases[i]);
+
+		assert_true(json_array_size(json_object_get(out, "concepts")) <=
+			    MN_LIMIT_ENCODING_CONCEPTS);
+		assert_true(mn_encoding_check(out, NULL, 0));
+		json_decref(out);
+		json_decref(cases[i]);
+	}
+	if (mn_time_mono_ms() - t0 > 2000)
+		fail_msg("normalising 4 x %zu concepts took %lld ms", n,
+			 (long long)(mn_time_mono_ms() - t0));
+	mn_buf_release(&t);
+}
+
 /* ---- schema ---- */
 
 static void assert_enum(const json_t *schema, const char *key, const char *const *values)
@@ -631,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_extract_finds_object_inside_array),
 		cmocka_unit_test(test_extract_duplicate_keys_rejected),
 		cmocka_unit_test(test_extract_deep_nesting_does_not_crash),
+		cmocka_unit_test(test_extract_unparsable_outer_object_is_not_searched_inside),
+		cmocka_unit_test(test_extract_resumes_after_unparsable_object),
 		cmocka_unit_test(test_check_accepts_valid_encoding),
 		cmocka_unit_test(test_check_rejects_non_object),
 		cmocka_unit_test(test_check_rejects_missing_key),
@@ -658,6 +800,10 @@ int main(void)
 		cmocka_unit_test(test_normalize_does_not_invent_content),
 		cmocka_unit_test(test_normalize_puts_keys_in_canonical_order),
 		cmocka_unit_test(test_normalize_non_object_is_copied),
+		cmocka_unit_test(test_normalize_caps_concepts),
+		cmocka_unit_test(test_normalize_dedups_before_capping),
+		cmocka_unit_test(test_normalize_caps_structured_lists),
+		cmocka_unit_test(test_normalize_many_concepts_is_fast),
 		cmocka_unit_test(test_schema_has_enums),
 		cmocka_unit_test(test_schema_requires_all_keys_and_no_others),
 		cmocka_unit_test(test_schema_salience_range),

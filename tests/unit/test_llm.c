@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
@@ -314,6 +315,58 @@ static void test_encode_prose_around_json(void **state)
 	json_decref(enc);
 }
 
+/* A reply whose object balances but does not parse (here a duplicate
+ * key) is invalid: asked again, then MN_EPARSE for the caller's fallback.
+ * It was taken for an encoding: the first valid object inside it
+ * (structured_concepts), with no gist and no content. */
+static void test_encode_unparsable_object_is_invalid_reply(void **state)
+{
+	struct fake *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_buf reply = MN_BUF_INIT;
+	json_t *enc = NULL;
+	char *raw = NULL;
+
+	mn_buf_add(&reply, GOOD_JSON, strlen(GOOD_JSON) - 1);
+	mn_buf_adds(&reply, ",\"salience\":0.7}");
+	assert_int_equal(encode_with_reply(f, mn_buf_str(&reply), &enc, &raw, &err), MN_EPARSE);
+	assert_null(enc);
+	assert_null(raw);
+	assert_non_null(strstr(err.msg, "no valid JSON object"));
+	assert_int_equal(fake_post_count(f), 2);
+	mn_buf_release(&reply);
+}
+
+/* A model that lists 500 concepts and 500 topics gets the documented cap. */
+static void test_encode_caps_concepts_and_lists(void **state)
+{
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_err perr = MN_ERR_INIT;
+	json_t *reply = mn_json_parse(GOOD_JSON, strlen(GOOD_JSON), &perr);
+	json_t *concepts = json_array(), *topics = json_array(), *enc = NULL;
+	char *text, name[32];
+
+	assert_non_null(reply);
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "concept%d", i);
+		json_array_append_new(concepts, json_string(name));
+		json_array_append_new(topics, json_pack("{s:s,s:s}", "label", name, "path", "p"));
+	}
+	json_object_set_new(reply, "concepts", concepts);
+	json_object_set_new(json_object_get(reply, "structured_concepts"), "topics", topics);
+	text = mn_json_dumps(reply);
+	assert_int_equal(encode_with_reply(*state, text, &enc, NULL, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(enc, "concepts")),
+			 MN_LIMIT_ENCODING_CONCEPTS);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(enc, "structured_concepts"), "topics")),
+			 MN_LIMIT_ENCODING_LIST_ITEMS);
+	assert_true(mn_encoding_check(enc, NULL, 0));
+	json_decref(enc);
+	json_decref(reply);
+	free(text);
+}
+
 static void test_encode_truncated_json_fails_after_one_retry(void **state)
 {
 	struct fake *f = *state;
@@ -493,6 +546,32 @@ static void test_chat_retry_after_not_carried_to_next_attempt(void **state)
 	assert_int_equal(mn_llm_chat(c, &text, "s", "u", NULL, &err), 0);
 	dt = mn_time_mono_ms() - t0;
 	assert_true(dt >= 1000 && dt < 1800);
+	mn_buf_release(&text);
+	mn_llm_free(c);
+}
+
+/* A Retry-After longer than a request may take is waited for timeout_s at
+ * most (it was capped at 30 s, whatever the timeout). */
+static void test_chat_retry_after_capped_at_timeout(void **state)
+{
+	struct fake *f = *state;
+	struct mn_buf text = MN_BUF_INIT;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_llm_opts o;
+	struct mn_llm *c;
+	int64_t t0, dt;
+
+	fake_start(f, "[{\"status\": 429, \"retry_after\": 6}, {\"content\": \"ok\"}]");
+	o = test_opts(f);
+	o.timeout_s = 2;
+	o.max_retry_after_s = 0; /* the default: the request timeout */
+	c = client(&o);
+	t0 = mn_time_mono_ms();
+	assert_int_equal(mn_llm_chat(c, &text, "s", "u", NULL, &err), 0);
+	dt = mn_time_mono_ms() - t0;
+	if (dt < 2000 || dt >= 4500)
+		fail_msg("waited %lld ms for Retry-After 6 with timeout_s 2", (long long)dt);
+	assert_string_equal(mn_buf_str(&text), "ok");
 	mn_buf_release(&text);
 	mn_llm_free(c);
 }
@@ -851,6 +930,8 @@ int main(void)
 		T(test_encode_think_block),
 		T(test_encode_prose_around_json),
 		T(test_encode_truncated_json_fails_after_one_retry),
+		T(test_encode_unparsable_object_is_invalid_reply),
+		T(test_encode_caps_concepts_and_lists),
 		T(test_encode_retry_recovers_from_garbled_reply),
 		T(test_encode_schema_violation_returned_for_caller),
 		T(test_chat_retries_after_500),
@@ -859,6 +940,7 @@ int main(void)
 		T(test_chat_honours_retry_after),
 		T(test_chat_caps_retry_after),
 		T(test_chat_retry_after_not_carried_to_next_attempt),
+		T(test_chat_retry_after_capped_at_timeout),
 		T(test_chat_slow_reply_times_out),
 		T(test_chat_oversized_reply_is_an_error),
 		T(test_chat_oversized_declared_length_is_an_error),
