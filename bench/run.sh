@@ -15,4 +15,5 @@ fi
 for b in bench/bench_*.sh; do [ -f "$b" ] && MNEMO_BIN="$PWD/$B/mnemo" sh "$b"; done
 if [ -f bench/bench_mcp.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_mcp.py; fi
 if [ -f bench/bench_mcp.js ]; then MNEMO_BIN="$PWD/$B/mnemo" node bench/bench_mcp.js; fi
+if [ -f bench/recall/run.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/recall/run.py; fi
 exit 0
