@@ -18,14 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
-#include "encoder.h"
-#include "verify.h"
-#include "worker.h"
+#include "model/encoder.h"
+#include "model/verify.h"
+#include "learn/worker.h"
 
 static double now_s(void)
 {
@@ -165,7 +165,7 @@ static void bench_encode_only(struct mn_encoder *enc, size_t bytes, int iters)
 
 static void bench_remember(const char *home, int n)
 {
-	struct mn_app a;
+	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	char **texts = mn_xcalloc((size_t)n, sizeof(*texts));
 	char *bare_path = mn_xasprintf("%s/bare.db", home);
@@ -176,7 +176,7 @@ static void bench_remember(const char *home, int n)
 
 	for (int i = 0; i < n; i++)
 		texts[i] = make_text(300 + (size_t)(i % 5) * 150, (unsigned)i + 100);
-	if (mn_app_open(&a, NULL, &err)) {
+	if (mn_ctx_open(&a, NULL, &err)) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		exit(1);
 	}
@@ -200,7 +200,7 @@ static void bench_remember(const char *home, int n)
 		double tq, td;
 		int done = 0;
 
-		if (mn_app_encoder(&a, &enc, &err))
+		if (mn_ctx_encoder(&a, &enc, &err))
 			exit(1);
 		t0 = now_s();
 		for (int i = 0; i < n; i++) {
@@ -221,7 +221,7 @@ static void bench_remember(const char *home, int n)
 		printf("daemon path: remember (queue) %7.0f/s; worker encode+verify+store %7.0f/s (%d rows); end to end %7.0f memories/s\n",
 		       n / tq, done / td, done, n / (tq + td));
 	}
-	mn_app_close(&a);
+	mn_ctx_close(&a);
 	/* Baseline: the same rows inserted bare, same journal mode and sync. */
 	sqlite3_open(bare_path, &db);
 	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -256,7 +256,7 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void fill_to(struct mn_app *a, int target)
+static void fill_to(struct mn_ctx *a, int target)
 {
 	struct mn_err err = MN_ERR_INIT;
 	json_t *c = NULL;
@@ -283,7 +283,7 @@ static void fill_to(struct mn_app *a, int target)
 /* Typical queries name specific things: two words from the middle of the
  * frequency range (ranks 50-3000). Common-word queries (ranks 0-30) are the
  * worst case and reported separately. */
-static void bench_recall(struct mn_app *a, int size, int queries, int rank_lo, int rank_hi,
+static void bench_recall(struct mn_ctx *a, int size, int queries, int rank_lo, int rank_hi,
 			 const char *label)
 {
 	double *lat = mn_xcalloc((size_t)queries, sizeof(double));
@@ -343,7 +343,7 @@ int main(void)
 	struct mn_config cfg;
 	struct mn_encoder *enc = NULL;
 	struct mn_err err = MN_ERR_INIT;
-	struct mn_app a;
+	struct mn_ctx a;
 	char dir[] = "/tmp/mnemo-bench-XXXXXX";
 	bool small = getenv("BENCH_SMALL") != NULL;
 	/* BENCH_ONLY=verify|remember|recall runs one group */
@@ -374,7 +374,7 @@ int main(void)
 	if (!only || !strcmp(only, "remember"))
 		bench_remember(home, small ? 500 : 5000);
 	if (!only || !strcmp(only, "recall")) {
-		if (mn_app_open(&a, NULL, &err)) {
+		if (mn_ctx_open(&a, NULL, &err)) {
 			fprintf(stderr, "open: %s\n", err.msg);
 			return 1;
 		}
@@ -384,7 +384,7 @@ int main(void)
 			bench_recall(&a, 100000, 1000, 50, 3000, "typical");
 			bench_recall(&a, 100000, 300, 0, 30, "common");
 		}
-		mn_app_close(&a);
+		mn_ctx_close(&a);
 	}
 	mn_file_remove_tree(dir, &err);
 	free(home);

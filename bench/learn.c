@@ -37,8 +37,8 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/mem.h"
-#include "datadir.h"
-#include "student.h"
+#include "core/datadir.h"
+#include "model/student.h"
 
 #define N_TRAIN      1000
 #define N_HOLDOUT    300

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "llm.h"
-#include "train.h"
+#include "cli/cli.h"
+#include "model/llm.h"
+#include "train/train.h"
 
 struct command {
 	const char *name;
@@ -89,7 +89,6 @@ int main(int argc, char **argv)
 	}
 	/* A closed pipe is an error return from write, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
-	mn_train_register_status();
 	for (const struct command *c = commands; c->name; c++) {
 		if (!strcmp(c->name, argv[i])) {
 			int code = c->run(argc - i, argv + i);

@@ -17,7 +17,8 @@ add() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); }
 echo "== unit tests ($B)"
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
-	"$t" >"$LOG" 2>&1
+	# the binaries live in $B/tests: point them at the shipped data
+	MNEMO_DATADIR=${MNEMO_DATADIR:-$PWD/data} "$t" >"$LOG" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$LOG" | tail -1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$LOG" | tail -1)
@@ -36,7 +37,7 @@ for t in "$B"/fuzz/fuzz_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	dir="tests/fuzz/corpus/${name#fuzz_}"
-	if "$t" "$dir" >"$LOG" 2>&1; then
+	if MNEMO_DATADIR=${MNEMO_DATADIR:-$PWD/data} "$t" "$dir" >"$LOG" 2>&1; then
 		echo "   $name: $(tail -1 "$LOG")"; add 1 0
 	else
 		echo "-- $name failed"; cat "$LOG"; add 0 1

@@ -10,7 +10,8 @@ bool mn_hashset_add(struct mn_hashset *h, uint64_t x)
 
 	if (x == 0)
 		x = 1;
-	if ((h->n + 1) * 2 > h->cap) {
+	/* grow at half full; written without (n + 1) * 2, which could wrap */
+	if (h->cap == 0 || h->n + 1 > h->cap / 2) {
 		size_t cap = h->cap ? h->cap * 2 : 256;
 		struct mn_hashset g = { mn_xcalloc(cap, sizeof(uint64_t)), cap, 0 };
 

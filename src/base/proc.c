@@ -379,3 +379,60 @@ void mn_proc_stop_bg(pid_t pid, int64_t grace_ms)
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
 	}
 }
+
+int mn_proc_self_exe(char *out, size_t len, struct mn_err *err)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+
+	if (n <= 0)
+		return mn_err_set(err, MN_EIO, "could not read /proc/self/exe: %s", strerror(errno));
+	out[n] = '\0';
+	return 0;
+}
+
+/* The minimal environment plus the variables named in pass and keys that
+ * are set in ours (at most 15 names in all). */
+static char **child_env(const char *const *pass, const char *const *keys)
+{
+	const char *names[16], *extra[16];
+	char *owned[16];
+	int n = 0, k = 0;
+	char **env;
+
+	for (const char *const *p = pass; p && *p && k < 15; p++)
+		names[k++] = *p;
+	for (const char *const *p = keys; p && *p && k < 15; p++) {
+		bool dup = false;
+
+		for (int i = 0; i < k; i++)
+			dup = dup || !strcmp(names[i], *p);
+		if (!dup)
+			names[k++] = *p;
+	}
+	for (int i = 0; i < k; i++) {
+		const char *v = getenv(names[i]);
+
+		if (v) {
+			owned[n] = mn_xasprintf("%s=%s", names[i], v);
+			extra[n] = owned[n];
+			n++;
+		}
+	}
+	extra[n] = NULL;
+	env = mn_proc_env_minimal(extra);
+	for (int i = 0; i < n; i++) {
+		memset(owned[i], 0, strlen(owned[i]));
+		free(owned[i]);
+	}
+	return env;
+}
+
+int mn_proc_spawn_bg_env(pid_t *out_pid, char *const *argv, const char *const *pass,
+			 const char *const *keys, int log_fd, bool detach, struct mn_err *err)
+{
+	char **env = child_env(pass, keys);
+	int ret = mn_proc_spawn_bg(out_pid, argv, env, log_fd, detach, err);
+
+	mn_proc_env_free(env);
+	return ret;
+}

@@ -71,4 +71,12 @@ void mn_proc_stop_bg(pid_t pid, int64_t grace_ms);
 char **mn_proc_env_minimal(const char *const *extra);
 void mn_proc_env_free(char **env);
 
+/* Path of this executable (/proc/self/exe) into out (len bytes). */
+int mn_proc_self_exe(char *out, size_t len, struct mn_err *err);
+/* mn_proc_spawn_bg with the minimal environment plus the variables named
+ * in pass and in keys (both NULL-terminated, NULL = none) that are set in
+ * ours: exactly what the caller names, nothing else. */
+int mn_proc_spawn_bg_env(pid_t *out_pid, char *const *argv, const char *const *pass,
+			 const char *const *keys, int log_fd, bool detach, struct mn_err *err);
+
 #endif

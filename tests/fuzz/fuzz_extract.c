@@ -22,8 +22,8 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/limits.h"
-#include "encoding.h"
-#include "verify.h"
+#include "model/encoding.h"
+#include "model/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,15 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/mem.h"
-#include "mcp.h"
+#include "mcp/mcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct mn_app app;
+static struct mn_ctx app;
 static struct mn_mcp *server;
 static char *home_dir;
 
@@ -32,7 +32,7 @@ static void shut_down(void)
 	struct mn_err err = MN_ERR_INIT;
 
 	mn_mcp_free(server);
-	mn_app_close(&app);
+	mn_ctx_close(&app);
 	if (home_dir)
 		mn_file_remove_tree(home_dir, &err);
 	free(home_dir);
@@ -49,11 +49,11 @@ static void start(void)
 		abort();
 	p = mn_xasprintf("%s/home", home_dir);
 	setenv("MNEMO_HOME", p, 1);
-	setenv("MNEMO_LOG_LEVEL", "off", 1);
+	setenv("MNEMO_LOG_LEVEL", "error", 1);
 	unsetenv("MNEMO_CONFIG");
 	setenv("XDG_CONFIG_HOME", home_dir, 1);
 	free(p);
-	if (mn_app_open(&app, NULL, &err)) {
+	if (mn_ctx_open(&app, NULL, &err)) {
 		fprintf(stderr, "fuzz_mcp: could not open app: %s\n", err.msg);
 		abort();
 	}

@@ -1,7 +1,7 @@
 /*
  * learn_fixture.h - shared by the learning-loop unit tests (test_batch,
  * test_curriculum, test_dream): a fresh data home with a real store opened
- * through mn_app_open, memories put in through the store API with chosen
+ * through mn_ctx_open, memories put in through the store API with chosen
  * metrics, and tests/support/fake_llm.py started as the teacher (a real
  * child process). Include after testutil.h.
  */
@@ -15,20 +15,20 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
-#include "store.h"
+#include "store/store.h"
 
 extern char **environ;
 
 struct lf {
 	char *dir;
 	char home[512];
-	struct mn_app a;
+	struct mn_ctx a;
 	pid_t fake_pid;
 	char endpoint[160];
 	char req_log[560];
@@ -50,8 +50,8 @@ static inline void lf_open(struct lf *f)
 	unsetenv("MNEMO_CONFIG");
 	unsetenv("MNEMO_FAKE_NOW");
 	setenv("MNEMO_LOG_LEVEL", "error", 1);
-	if (mn_app_open(&f->a, NULL, &err))
-		fail_msg("mn_app_open: %s", err.msg);
+	if (mn_ctx_open(&f->a, NULL, &err))
+		fail_msg("mn_ctx_open: %s", err.msg);
 	mn_log_set_level(MN_LOG_ERROR);
 }
 
@@ -67,7 +67,7 @@ static inline void lf_fake_stop(struct lf *f)
 static inline void lf_close(struct lf *f)
 {
 	lf_fake_stop(f);
-	mn_app_close(&f->a);
+	mn_ctx_close(&f->a);
 	unsetenv("MNEMO_FAKE_NOW");
 	unsetenv("MNEMO_LOG_LEVEL");
 	mn_log_set_level(MN_LOG_INFO);

@@ -5,11 +5,11 @@
  */
 #include "testutil.h"
 
-#include "batch.h"
+#include "learn/batch.h"
 #include "base/sha256.h"
-#include "encoding.h"
+#include "model/encoding.h"
 #include "learn_fixture.h"
-#include "prompt.h"
+#include "model/prompt.h"
 
 static int setup(void **state)
 {

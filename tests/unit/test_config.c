@@ -12,7 +12,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/mem.h"
-#include "config.h"
+#include "core/config.h"
 
 /* Every test gets a fresh temporary HOME and none of mnemo's variables. */
 static int setup(void **state)

@@ -8,9 +8,9 @@
 
 #include <pthread.h>
 
-#include "curriculum.h"
+#include "learn/curriculum.h"
 #include "learn_fixture.h"
-#include "prompt.h"
+#include "model/prompt.h"
 
 static int setup(void **state)
 {

@@ -8,10 +8,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 
-#include "dream.h"
-#include "drift.h"
+#include "train/dream.h"
+#include "learn/drift.h"
 #include "learn_fixture.h"
-#include "store_learn.h"
+#include "store/store_learn.h"
 
 static int setup(void **state)
 {

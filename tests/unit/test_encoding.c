@@ -8,7 +8,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/timeutil.h"
-#include "encoding.h"
+#include "model/encoding.h"
 
 #define GOOD                                                                                   \
 	"{\"gist\":\"Deployed v1.2\",\"summary\":\"Deployed v1.2 to prod.\","                  \

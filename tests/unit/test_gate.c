@@ -3,8 +3,8 @@
 #include "testutil.h"
 
 #include "base/json.h"
-#include "config.h"
-#include "gate.h"
+#include "core/config.h"
+#include "train/gate.h"
 
 static json_t *metrics(double epr, double sc, double fr, double ted, double enum_acc,
 		       double mae)

@@ -23,9 +23,9 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
-#include "encoding.h"
-#include "llm.h"
-#include "prompt.h"
+#include "model/encoding.h"
+#include "model/llm.h"
+#include "model/prompt.h"
 
 extern char **environ;
 

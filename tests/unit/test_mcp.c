@@ -8,18 +8,18 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/mem.h"
-#include "datadir.h"
-#include "mcp.h"
-#include "student.h"
+#include "core/datadir.h"
+#include "mcp/mcp.h"
+#include "model/student.h"
 
 struct fixture {
 	char *dir;
-	struct mn_app app;
+	struct mn_ctx app;
 	struct mn_mcp *m;
 };
 
@@ -110,8 +110,8 @@ static int setup(void **state)
 	setenv("MNEMO_LOG_LEVEL", "error", 1);
 	free(home);
 	free(xdg);
-	if (mn_app_open(&f->app, NULL, &err))
-		fail_msg("mn_app_open: %s", err.msg);
+	if (mn_ctx_open(&f->app, NULL, &err))
+		fail_msg("mn_ctx_open: %s", err.msg);
 	f->m = mn_mcp_new(&f->app);
 	*state = f;
 	return 0;
@@ -122,7 +122,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	mn_mcp_free(f->m);
-	mn_app_close(&f->app);
+	mn_ctx_close(&f->app);
 	tu_rmtree(f->dir);
 	free(f);
 	return 0;

@@ -4,9 +4,9 @@
 #include "testutil.h"
 
 #include "base/text.h"
-#include "encoding.h"
-#include "prompt.h"
-#include "verify.h"
+#include "model/encoding.h"
+#include "model/prompt.h"
+#include "model/verify.h"
 
 static char *build(const char *content, const char *source, const char *type, size_t max)
 {

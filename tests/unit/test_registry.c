@@ -6,15 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/json.h"
 #include "base/mem.h"
-#include "registry.h"
-#include "store_train.h"
+#include "train/registry.h"
+#include "store/store_train.h"
 
 struct fx {
 	char *dir;
-	struct mn_app a;
+	struct mn_ctx a;
 	char *art;
 };
 
@@ -41,7 +41,7 @@ static int setup(void **state)
 	setenv("XDG_CONFIG_HOME", f->dir, 1);
 	unsetenv("MNEMO_CONFIG");
 	free(home);
-	assert_int_equal(mn_app_open(&f->a, NULL, &err), 0);
+	assert_int_equal(mn_ctx_open(&f->a, NULL, &err), 0);
 	f->art = mn_xasprintf("%s/artifact", f->dir);
 	assert_int_equal(mn_file_mkdir_p(f->art, 0700, &err), 0);
 	model = mn_xasprintf("%s/model.bin", f->art);
@@ -55,7 +55,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	mn_app_close(&f->a);
+	mn_ctx_close(&f->a);
 	free(f->art);
 	tu_rmtree(f->dir);
 	free(f);

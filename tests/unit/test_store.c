@@ -6,9 +6,9 @@
 
 #include "base/json.h"
 #include "base/timeutil.h"
-#include "store.h"
+#include "store/store.h"
 /* for the connection: tests step in between a recall's statements */
-#include "store_internal.h"
+#include "store/store_internal.h"
 
 struct fixture {
 	char *dir;

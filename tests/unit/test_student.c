@@ -23,11 +23,11 @@
 #include "base/json.h"
 #include "base/sha256.h"
 #include "base/text.h"
-#include "encoding.h"
-#include "evalset.h"
-#include "student.h"
-#include "student_cli.h"
-#include "verify.h"
+#include "model/encoding.h"
+#include "model/evalset.h"
+#include "model/student.h"
+#include "cli/student_cli.h"
+#include "model/verify.h"
 
 /* One model trained on the seed set, shared by the read-only tests. */
 static char *g_dir;
@@ -750,7 +750,7 @@ static void test_evalset_metrics_on_hand_made_cases(void **state)
 	}
 
 	/* the student adapter runs the whole set */
-	assert_int_equal(mn_evalset_run(&r, &set, mn_evalset_student_fn, g_student, &err), 0);
+	assert_int_equal(mn_evalset_run(&r, &set, mn_student_encode_fn, g_student, &err), 0);
 	assert_int_equal(r.n_failed, 0);
 	assert_true(r.sc_rate == 1.0);
 	assert_true(r.epr >= 0.9);
@@ -784,7 +784,7 @@ static void test_probe_set_quality(void **state)
 	mn_evalset_init(&set);
 	assert_int_equal(mn_evalset_load(&set, p, &err), 0);
 	assert_true(set.n >= 60 && set.n <= 100);
-	assert_int_equal(mn_evalset_run(&r, &set, mn_evalset_student_fn, g_student, &err), 0);
+	assert_int_equal(mn_evalset_run(&r, &set, mn_student_encode_fn, g_student, &err), 0);
 	/* the gate's absolute bounds (DESIGN §7.3) with room to spare */
 	assert_true(r.epr >= 0.95);
 	assert_true(r.sc_rate == 1.0);

@@ -8,18 +8,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "app/app.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
-#include "orch.h"
-#include "registry.h"
-#include "store_train.h"
-#include "train.h"
+#include "train/orch.h"
+#include "train/registry.h"
+#include "store/store_train.h"
+#include "train/train.h"
 
 struct fx {
 	char *dir;
-	struct mn_app a;
+	struct mn_ctx a;
 };
 
 /* Like tu_tmpdir, with allocations that cannot return NULL (keeps
@@ -46,7 +46,7 @@ static int setup(void **state)
 	unsetenv("MNEMO_CONFIG");
 	unsetenv("MNEMO_FAKE_NOW");
 	free(home);
-	assert_int_equal(mn_app_open(&f->a, NULL, &err), 0);
+	assert_int_equal(mn_ctx_open(&f->a, NULL, &err), 0);
 	*state = f;
 	return 0;
 }
@@ -56,7 +56,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	unsetenv("MNEMO_FAKE_NOW");
-	mn_app_close(&f->a);
+	mn_ctx_close(&f->a);
 	tu_rmtree(f->dir);
 	free(f);
 	return 0;
@@ -92,8 +92,8 @@ static void test_expand_placeholders(void **state)
 	char *v[] = { "t", "--in={batch_dir}/x", "--incumbent", "{incumbent}", "{out}", "{other}",
 		      NULL };
 	struct mn_argv tmpl = { v, 6 };
-	struct mn_orch_var vars[] = { { "batch_dir", "/b" }, { "incumbent", NULL }, { "out", "/o" } };
-	char **x = mn_orch_expand(&tmpl, vars, 3);
+	struct mn_argv_var vars[] = { { "batch_dir", "/b" }, { "incumbent", NULL }, { "out", "/o" } };
+	char **x = mn_argv_expand(&tmpl, vars, 3);
 
 	(void)state;
 	assert_non_null(x);
@@ -102,12 +102,12 @@ static void test_expand_placeholders(void **state)
 	assert_string_equal(x[2], "/o");       /* --incumbent {incumbent} dropped */
 	assert_string_equal(x[3], "{other}"); /* unknown words stay */
 	assert_null(x[4]);
-	mn_orch_argv_free(x);
+	mn_argv_free(x);
 	vars[1].value = "/inc";
-	x = mn_orch_expand(&tmpl, vars, 3);
+	x = mn_argv_expand(&tmpl, vars, 3);
 	assert_string_equal(x[2], "--incumbent");
 	assert_string_equal(x[3], "/inc");
-	mn_orch_argv_free(x);
+	mn_argv_free(x);
 }
 
 static void test_recover_dead_run_runs_hooks_after(void **state)
@@ -372,7 +372,7 @@ static void test_cancel_survives_a_corrupt_pending_json(void **state)
 	assert_true(mn_file_exists(path)); /* not ours to remove: it names no run */
 }
 
-static int count_runs(struct mn_app *a)
+static int count_runs(struct mn_ctx *a)
 {
 	struct mn_err err = MN_ERR_INIT;
 	json_t *j = NULL;

@@ -14,8 +14,8 @@
 
 #include "base/json.h"
 #include "base/text.h"
-#include "prompt.h"
-#include "verify.h"
+#include "model/prompt.h"
+#include "model/verify.h"
 
 /* ---- helpers ---- */
 

@@ -1,0 +1,114 @@
+/*
+ * cli_mcp.c - `mnemo mcp`: the MCP server (mcp.h) on stdin/stdout, with
+ * its own signal handling.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "mcp/mcp.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static const char mcp_help[] =
+	"usage: mnemo mcp [--config FILE]\n"
+	"\n"
+	"Run the MCP server on stdio for agents (Claude Code and other MCP clients):\n"
+	"JSON-RPC 2.0, one message per line. stdout carries only protocol messages;\n"
+	"logs go to stderr (or log.file). Register it with Claude Code:\n"
+	"\n"
+	"  claude mcp add mnemo -- mnemo mcp\n"
+	"\n"
+	"Tools: remember, recall, feedback, amend, forget, status, audit_encodings,\n"
+	"train_model, training_status, model_versions. See docs/mcp.md.\n"
+	"\n"
+	"      --config FILE      configuration file\n"
+	"  -h, --help             this help\n";
+
+int mn_cli_mcp(int argc, char **argv)
+{
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
+					    { "config", required_argument, NULL, 'C' },
+					    { 0 } };
+	const char *config = NULL;
+	struct sigaction sa;
+	sigset_t block, wait_mask;
+	struct mn_ctx a;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_mcp *m = NULL;
+	int c, code, proto_fd = -1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(mcp_help, stdout);
+			return 0;
+		case 'C':
+			config = optarg;
+			break;
+		default:
+			return mn_cli_usage("mcp", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return mn_cli_usage("mcp", "unexpected argument '%s'", argv[optind]);
+	/* stdout belongs to the protocol: keep a private descriptor for it and
+	 * point fd 1 at stderr, so nothing else (a library, a stray printf)
+	 * can ever write a byte between our messages. */
+	fflush(stdout);
+	proto_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (proto_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "mnemo: could not set up stdout: %s\n", strerror(errno));
+		if (proto_fd >= 0)
+			close(proto_fd);
+		return MN_EXIT_FAIL;
+	}
+	code = mn_cli_open(&a, config);
+	if (code) {
+		close(proto_fd);
+		return code;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a wait is interrupted */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Signals stay blocked while a request runs and are taken only while
+	 * waiting for input: a request in progress always finishes. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGHUP);
+	m = mn_mcp_new(&a);
+	mn_info("mcp", "serving %s on stdio (data home %s)", MN_VERSION, a.home);
+	if (mn_mcp_serve(m, STDIN_FILENO, proto_fd, &stop_flag, &wait_mask, &err)) {
+		code = mn_cli_fail(&err);
+	} else {
+		mn_info("mcp", "%s, exiting", stop_flag ? "signal received" : "end of input");
+		code = MN_EXIT_OK;
+	}
+	mn_mcp_free(m);
+	mn_ctx_close(&a);
+	close(proto_fd);
+	return code;
+}

@@ -1,0 +1,71 @@
+/*
+ * student.h - the builtin student (DESIGN §8): an extractive, faithful
+ * encoder whose judgment fields come from small linear models over hashed
+ * text features (LIBLINEAR heads), and its deterministic trainer.
+ *
+ * Calling sequence: mn_student_load(&s, dir, &err) or
+ * mn_student_load_default(&s, &err); mn_student_encode(...) any number of
+ * times (read-only, thread-safe); mn_student_free(s).
+ * Training: mn_student_train(&opts, &err) reads a batch directory and
+ * writes a model directory. The file format is docs/model-format.md, the
+ * design docs/builtin-student.md; the features live in features.c.
+ */
+#ifndef MN_STUDENT_H
+#define MN_STUDENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+#define MN_STUDENT_NAME "builtin"
+#define MN_STUDENT_MODEL_FILE "model.bin"
+
+struct mn_student;
+
+/* Load <dir>/model.bin (checksummed, versioned). A corrupt, truncated or
+ * wrong-version file is MN_EINVAL/MN_EVERSION with a clear message; a
+ * missing one MN_ENOTFOUND. *out is NULL on failure. */
+int mn_student_load(struct mn_student **out, const char *dir, struct mn_err *err);
+/* The shipped default weights: default-model/model.bin found with
+ * mn_datadir_find (MNEMO_DATADIR, the install's share dir, the build
+ * tree, the source tree). MN_ENOTFOUND, saying where it looked, when no
+ * data directory has it; there is no compiled-in copy. */
+int mn_student_load_default(struct mn_student **out, struct mn_err *err);
+void mn_student_free(struct mn_student *s);
+/* "builtin-<first 12 hex digits of model.bin's sha256>"; borrowed for the
+ * student's lifetime. */
+const char *mn_student_version(const struct mn_student *s);
+/* Encode (content, len) as the model sees it (the caller has already cut
+ * it with mn_prompt_input_len). *out_enc: new reference, the ten keys of
+ * §4, schema-compliant for any input bytes (invalid UTF-8 is repaired).
+ * *out_confidence (may be NULL): the smallest top-1 minus top-2 probability
+ * margin of the three classifiers, in [0,1]. source and type may be NULL.
+ * MN_EINVAL only for NULL arguments (content may be NULL when len is 0). */
+int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_confidence,
+		      const char *content, size_t len, const char *source, const char *type);
+
+struct mn_student_train_opts {
+	const char *batch_dir;   /* reads train.raw.jsonl, valid.raw.jsonl if present */
+	const char *out_dir;     /* writes model.bin + metrics.json */
+	const char *incumbent;   /* model dir to warm-start from, may be NULL */
+	uint64_t seed;
+	bool progress;           /* progress lines on stderr */
+};
+
+/* Train on <batch_dir>/train.raw.jsonl (DESIGN §7.1 raw rows; invalid
+ * lines are skipped with a warning, MN_EINVAL when none is usable,
+ * MN_ENOTFOUND without the file) and write <out_dir>/model.bin (atomically)
+ * and <out_dir>/metrics.json. Deterministic: the same rows, incumbent and
+ * seed give byte-identical files. An incumbent that cannot be loaded or
+ * hashes features differently means a cold start with a warning. */
+int mn_student_train(const struct mn_student_train_opts *o, struct mn_err *err);
+
+/* mn_eval_encode_fn (evalset.h) for a loaded builtin student (payload =
+ * the struct mn_student). */
+int mn_student_encode_fn(void *payload, json_t **out_enc, const char *input, size_t len,
+			 const char *source, const char *type, struct mn_err *err);
+
+#endif

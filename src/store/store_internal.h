@@ -1,0 +1,44 @@
+/*
+ * store_internal.h - shared by the store module's files only (store.c and
+ * store_<area>.c). Not for other modules.
+ */
+#ifndef MN_STORE_INTERNAL_H
+#define MN_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+
+#define MN_STORE_STMT_CACHE 256
+
+struct mn_store {
+	sqlite3 *db;
+	char *path;
+	int ncached;
+	const char *sql[MN_STORE_STMT_CACHE];
+	sqlite3_stmt *stmt[MN_STORE_STMT_CACHE];
+	int txn_depth;
+	bool readonly; /* opened read-only (a read-only data home) */
+};
+
+/* Cached prepared statement for a static SQL string (keyed by pointer),
+ * reset and unbound; NULL with err set on failure. */
+sqlite3_stmt *mn_store_stmt(struct mn_store *st, const char *sql, struct mn_err *err);
+/* Map the last SQLite error to MN_EIO/MN_EBUSY with `what` as context. */
+int mn_store_fail(struct mn_store *st, struct mn_err *err, const char *what);
+/* Bind helpers: NULL text binds SQL NULL. */
+void mn_store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Borrowed column text or NULL. */
+const char *mn_store_col_text(sqlite3_stmt *s, int i);
+/* Copy column text into a fixed buffer ("" for NULL, cut to fit). */
+void mn_store_col_copy(char *dst, size_t cap, sqlite3_stmt *s, int i);
+/* Heap copy of column text or NULL. */
+char *mn_store_col_dup(sqlite3_stmt *s, int i);
+/* Parse a JSON text column into a new reference (NULL when NULL/invalid). */
+json_t *mn_store_col_json(sqlite3_stmt *s, int i);
+/* Run a statement that returns no rows (expects SQLITE_DONE). */
+int mn_store_step_done(struct mn_store *st, sqlite3_stmt *s, struct mn_err *err,
+		       const char *what);
+
+#endif
