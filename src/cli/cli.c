@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/ops.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/limits.h"
@@ -160,21 +161,22 @@ int mn_cli_parse_common(struct mn_cli_common *o, int argc, char **argv, const ch
 	return -1;
 }
 
-static void print_memory_line(const struct mn_memory *m, size_t rank)
+/* One memory of a result object (mn_app_memory_json), for a person. */
+static void print_memory_line(const json_t *m, size_t rank)
 {
-	const char *raw = m->raw_content ? m->raw_content : "";
+	const json_t *enc = json_object_get(m, "encoding");
+	const char *raw = mn_json_str(m, "content", "");
 
-	if (m->id[0])
+	if (json_is_string(json_object_get(m, "id")))
 		mn_cli_printf("%2zu. [%s] %s  (score %.3f, salience %.2f, %s)\n    %s\n", rank,
-			      m->id, mn_json_str(m->encoding, "gist", ""), m->score, m->salience,
-			      m->created_at, mn_json_str(m->encoding, "summary", ""));
+			      mn_json_str(m, "id", ""), mn_json_str(enc, "gist", ""),
+			      mn_json_num(m, "score", 0), mn_json_num(m, "salience", 0),
+			      mn_json_str(m, "created_at", ""), mn_json_str(enc, "summary", ""));
 	else
-		mn_cli_printf("%2zu. [raw %s, %s] %.*s\n", rank, m->raw_id, m->state,
+		mn_cli_printf("%2zu. [raw %s, %s] %.*s\n", rank, mn_json_str(m, "raw_id", ""),
+			      mn_json_str(m, "state", ""),
 			      (int)mn_text_utf8_cut(raw, strlen(raw), 160), raw);
 }
-
-
-
 
 /* ---- remember ---- */
 
@@ -201,7 +203,7 @@ int mn_cli_remember(int argc, char **argv)
 					    { "session", required_argument, NULL, 'S' },
 					    { 0 } };
 	struct mn_remember_in in = { .source = "cli" };
-	struct mn_remember_out out;
+	json_t *res = NULL;
 	struct mn_ctx a;
 	struct mn_buf text = MN_BUF_INIT;
 	struct mn_err err = MN_ERR_INIT;
@@ -248,25 +250,20 @@ int mn_cli_remember(int argc, char **argv)
 	}
 	in.text = mn_buf_str(&text);
 	in.len = text.len;
-	if (mn_app_remember(&a, &out, &in, &err)) {
+	if (mn_op_remember(&a, &in, &res, &err)) {
 		code = mn_cli_fail(&err);
 		goto out;
 	}
-	if (json) {
-		json_t *o = json_pack("{s:s,s:s,s:s?}", "raw_id", out.raw_id, "state", out.state,
-				      "note", out.note[0] ? out.note : NULL);
-
-		json_object_set_new(o, "memory_id",
-				    out.memory_id[0] ? json_string(out.memory_id) : json_null());
-		mn_cli_print_json(o);
-		json_decref(o);
-	} else if (out.memory_id[0]) {
-		mn_cli_printf("remembered %s\n", out.memory_id);
-	} else {
-		mn_cli_printf("stored %s (%s)\n", out.raw_id, out.note[0] ? out.note : out.state);
-	}
+	if (json)
+		mn_cli_print_json(res);
+	else if (json_is_string(json_object_get(res, "memory_id")))
+		mn_cli_printf("remembered %s\n", mn_json_str(res, "memory_id", ""));
+	else
+		mn_cli_printf("stored %s (%s)\n", mn_json_str(res, "raw_id", ""),
+			      mn_json_str(res, "note", mn_json_str(res, "state", "")));
 	code = 0;
 out:
+	json_decref(res);
 	mn_buf_release(&text);
 	mn_ctx_close(&a);
 	return code;
@@ -297,7 +294,7 @@ int mn_cli_recall(int argc, char **argv)
 					    { "since", required_argument, NULL, 'S' },
 					    { 0 } };
 	struct mn_recall_opts o = { .limit = 10 };
-	struct mn_recall_result r = { { 0 }, NULL, 0 };
+	json_t *res = NULL;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	const char *config = NULL;
@@ -347,28 +344,24 @@ int mn_cli_recall(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	if (mn_store_recall(a.store, &r, &o, &err)) {
+	if (mn_op_recall(&a, &o, &res, &err)) {
 		code = mn_cli_fail(&err);
 		goto out;
 	}
 	if (json) {
-		json_t *arr = json_array(), *obj;
-
-		for (size_t i = 0; i < r.n; i++)
-			json_array_append_new(arr, mn_app_memory_json(&r.items[i]));
-		obj = json_pack("{s:s,s:o}", "query_id", r.query_id, "memories", arr);
-		mn_cli_print_json(obj);
-		json_decref(obj);
+		mn_cli_print_json(res);
 	} else {
-		mn_cli_printf("query_id %s\n", r.query_id);
-		if (!r.n)
+		const json_t *mems = json_object_get(res, "memories");
+
+		mn_cli_printf("query_id %s\n", mn_json_str(res, "query_id", ""));
+		if (!json_array_size(mems))
 			mn_cli_printf("no memories match\n");
-		for (size_t i = 0; i < r.n; i++)
-			print_memory_line(&r.items[i], i + 1);
+		for (size_t i = 0; i < json_array_size(mems); i++)
+			print_memory_line(json_array_get(mems, i), i + 1);
 	}
 	code = 0;
 out:
-	mn_recall_result_release(&r);
+	json_decref(res);
 	mn_ctx_close(&a);
 	return code;
 }
@@ -395,8 +388,9 @@ int mn_cli_feedback(int argc, char **argv)
 					    { "session", required_argument, NULL, 'S' },
 					    { 0 } };
 	const char **ids = mn_xcalloc((size_t)argc + 1, sizeof(*ids));
-	size_t n_ids = 0, rated = 0;
+	size_t n_ids = 0;
 	const char *config = NULL, *session = NULL;
+	json_t *res = NULL;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	bool json = false;
@@ -435,22 +429,20 @@ int mn_cli_feedback(int argc, char **argv)
 		free(ids);
 		return code;
 	}
-	if (mn_store_feedback(a.store, &rated, argv[optind], argv[optind + 1], ids, n_ids,
-			      session, &err)) {
+	if (mn_op_feedback(&a, argv[optind], argv[optind + 1], ids, n_ids, session, &res, &err)) {
 		code = mn_cli_fail(&err);
 	} else {
 		if (json) {
-			json_t *o = json_pack("{s:s,s:s,s:i}", "query_id", argv[optind], "rating",
-					      argv[optind + 1], "rated", (int)rated);
-
-			mn_cli_print_json(o);
-			json_decref(o);
+			mn_cli_print_json(res);
 		} else {
-			mn_cli_printf("rated %zu memor%s %s\n", rated, rated == 1 ? "y" : "ies",
-				      argv[optind + 1]);
+			long long rated = (long long)json_integer_value(json_object_get(res, "rated"));
+
+			mn_cli_printf("rated %lld memor%s %s\n", rated, rated == 1 ? "y" : "ies",
+				      mn_json_str(res, "rating", ""));
 		}
 		code = 0;
 	}
+	json_decref(res);
 	free(ids);
 	mn_ctx_close(&a);
 	return code;
@@ -476,7 +468,7 @@ int mn_cli_amend(int argc, char **argv)
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	struct mn_buf text = MN_BUF_INIT;
-	json_t *metrics = NULL;
+	json_t *res = NULL;
 	int code = mn_cli_parse_common(&opt, argc, argv, "amend", amend_help);
 
 	if (code >= 0)
@@ -493,22 +485,16 @@ int mn_cli_amend(int argc, char **argv)
 		code = mn_file_read(&text, argv[optind + 1], (size_t)a.cfg.encoding.max_text_bytes,
 				    &err);
 	if (!code)
-		code = mn_app_amend(&a, argv[optind], mn_buf_str(&text), text.len, &metrics, &err);
+		code = mn_op_amend(&a, argv[optind], mn_buf_str(&text), text.len, &res, &err);
 	if (code) {
 		code = mn_cli_fail(&err);
+	} else if (opt.json) {
+		mn_cli_print_json(res);
 	} else {
-		if (opt.json) {
-			json_t *o = json_pack("{s:s,s:s,s:O}", "memory_id", argv[optind],
-					      "correction_source", "human", "metrics", metrics);
-
-			mn_cli_print_json(o);
-			json_decref(o);
-		} else {
-			mn_cli_printf("amended %s (epr %.2f)\n", argv[optind],
-				      mn_json_num(metrics, "epr", 0));
-		}
+		mn_cli_printf("amended %s (epr %.2f)\n", mn_json_str(res, "memory_id", ""),
+			      mn_json_num(json_object_get(res, "metrics"), "epr", 0));
 	}
-	json_decref(metrics);
+	json_decref(res);
 	mn_buf_release(&text);
 	mn_ctx_close(&a);
 	return code;
@@ -531,6 +517,7 @@ int mn_cli_forget(int argc, char **argv)
 	struct mn_cli_common opt;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
+	json_t *res = NULL;
 	int code = mn_cli_parse_common(&opt, argc, argv, "forget", forget_help);
 
 	if (code >= 0)
@@ -540,16 +527,22 @@ int mn_cli_forget(int argc, char **argv)
 	code = mn_cli_open(&a, opt.config);
 	if (code)
 		return code;
-	if (mn_store_forget(a.store, argv[optind], &err)) {
+	if (mn_op_forget(&a, argv[optind], &res, &err)) {
 		code = mn_cli_fail(&err);
-	} else if (opt.json) {
-		json_t *o = json_pack("{s:s,s:b}", "id", argv[optind], "forgotten", 1);
-
-		mn_cli_print_json(o);
-		json_decref(o);
 	} else {
-		mn_cli_printf("forgot %s\n", argv[optind]);
+		if (opt.json)
+			mn_cli_print_json(res);
+		else if (json_is_true(json_object_get(res, "forgotten")))
+			mn_cli_printf("forgot %s\n", mn_json_str(res, "memory_id", ""));
+		/* The object says forgotten false; the exit code still tells a
+		 * script that there was nothing to forget. */
+		if (!json_is_true(json_object_get(res, "forgotten"))) {
+			mn_err_set(&err, MN_ENOTFOUND, "no memory or raw observation has id '%s'",
+				   argv[optind]);
+			code = mn_cli_fail(&err);
+		}
 	}
+	json_decref(res);
 	mn_ctx_close(&a);
 	return code;
 }
@@ -599,7 +592,7 @@ int mn_cli_status(int argc, char **argv)
 	code = mn_cli_open(&a, opt.config);
 	if (code)
 		return code;
-	if (mn_app_status(&a, &st, &err)) {
+	if (mn_op_status(&a, &st, &err)) {
 		code = mn_cli_fail(&err);
 	} else if (opt.json) {
 		mn_cli_print_json(st);
@@ -815,6 +808,97 @@ out:
 	mn_metrics_release(&m);
 	mn_buf_release(&raw);
 	mn_buf_release(&enc_text);
+	return code;
+}
+
+/* ---- audit ---- */
+
+static const char audit_help[] =
+	"usage: mnemo audit [options]\n"
+	"\n"
+	"Recent memories, newest first, with their quality metrics, flags and\n"
+	"experience-buffer category (the MCP tool audit_encodings).\n"
+	"\n"
+	"  -n, --limit N          at most N memories [20, max 1000]\n"
+	"  -c, --category C       only gold, needs_improvement, ambiguous or excluded\n"
+	"      --json             machine-readable output\n"
+	"      --config FILE      configuration file\n"
+	"  -h, --help             this help\n";
+
+int mn_cli_audit(int argc, char **argv)
+{
+	static const struct option lo[] = { COMMON_LONGOPTS,
+					    { "category", required_argument, NULL, 'c' },
+					    { "limit", required_argument, NULL, 'n' },
+					    { 0 } };
+	const char *config = NULL, *category = NULL;
+	struct mn_ctx a;
+	struct mn_err err = MN_ERR_INIT;
+	json_t *res = NULL;
+	bool json = false;
+	int c, code, limit = 20;
+	int64_t v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hc:n:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(audit_help, stdout);
+			return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			config = optarg;
+			break;
+		case 'c':
+			category = optarg;
+			break;
+		case 'n':
+			if (!mn_text_parse_i64(&v, optarg, 1, 1000))
+				return mn_cli_usage("audit", "--limit must be 1..1000");
+			limit = (int)v;
+			break;
+		default:
+			return mn_cli_usage("audit", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return mn_cli_usage("audit", "unexpected argument '%s'", argv[optind]);
+	if (category && strcmp(category, "gold") && strcmp(category, "needs_improvement") &&
+	    strcmp(category, "ambiguous") && strcmp(category, "excluded"))
+		return mn_cli_usage("audit", "--category must be gold, needs_improvement, "
+				    "ambiguous or excluded");
+	code = mn_cli_open(&a, config);
+	if (code)
+		return code;
+	if (mn_op_audit(&a, limit, category, &res, &err)) {
+		code = mn_cli_fail(&err);
+	} else if (json) {
+		mn_cli_print_json(res);
+	} else {
+		const json_t *mems = json_object_get(res, "memories"), *m;
+		size_t i;
+
+		if (!json_array_size(mems))
+			mn_cli_printf("no memories\n");
+		json_array_foreach(mems, i, m) {
+			const json_t *met = json_object_get(m, "metrics");
+			char *flags = mn_json_dumps(json_object_get(m, "flags"));
+
+			mn_cli_printf("%s %-17s epr %.2f fr %.2f sc %s conf %.2f %s\n    %s\n",
+				      mn_json_str(m, "id", mn_json_str(m, "raw_id", "")),
+				      mn_json_str(m, "category", "-"), mn_json_num(met, "epr", 0),
+				      mn_json_num(met, "fr", 0),
+				      json_is_true(json_object_get(met, "sc")) ? "yes" : "no",
+				      mn_json_num(met, "confidence", 0), flags ? flags : "[]",
+				      mn_json_str(json_object_get(m, "encoding"), "gist",
+						  mn_json_str(m, "content", "")));
+			free(flags);
+		}
+	}
+	json_decref(res);
+	mn_ctx_close(&a);
 	return code;
 }
 

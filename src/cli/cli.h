@@ -72,6 +72,7 @@ int mn_cli_status(int argc, char **argv);
 int mn_cli_encode(int argc, char **argv);
 int mn_cli_verify(int argc, char **argv);
 int mn_cli_experience(int argc, char **argv);
+int mn_cli_audit(int argc, char **argv);
 int mn_cli_serve(int argc, char **argv);
 int mn_cli_trainer(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 #include "base/text.h"
 #include "learn/batch.h"
 #include "cli/cli.h"
+#include "app/ops.h"
 #include "train/orch.h"
 #include "train/registry.h"
 #include "store/store_train.h"
@@ -135,7 +136,7 @@ static int cmd_request(int argc, char **argv)
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	const char *config = NULL;
-	char id[37];
+	json_t *res = NULL;
 	bool json = false;
 	int c, code;
 
@@ -170,20 +171,24 @@ static int cmd_request(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	if (mn_train_request_ex(&a, id, &o, &err)) {
-		if (json && err.code == MN_EDECLINED) {
-			json_t *j = json_pack("{s:s,s:s}", "state", "declined", "reason", err.msg);
-
-			mn_cli_print_json(j);
-			json_decref(j);
-		}
+	if (mn_op_train_request(&a, &o, &res, &err)) {
+		code = mn_cli_fail(&err);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(res, "accepted"))) {
+		/* Declined is an answer (the object says why) and exit 5. */
+		if (json)
+			mn_cli_print_json(res);
+		mn_err_set(&err, MN_EDECLINED, "%s", mn_json_str(res, "reason", "declined"));
 		code = mn_cli_fail(&err);
 		goto out;
 	}
 	if (o.wait) {
+		/* With --wait the answer is the finished run (as in training
+		 * status's runs). */
 		json_t *r = NULL;
 
-		if (mn_train_status_json(&a, id, 0, &r, &err)) {
+		if (mn_train_status_json(&a, mn_json_str(res, "request_id", ""), 0, &r, &err)) {
 			code = mn_cli_fail(&err);
 			goto out;
 		}
@@ -195,15 +200,12 @@ static int cmd_request(int argc, char **argv)
 									  : MN_EXIT_OK;
 		json_decref(r);
 	} else if (json) {
-		json_t *j = json_pack("{s:s,s:s,s:s}", "request_id", id, "state", "requested",
-				      "runner", a.cfg.learning.training.runner);
-
-		mn_cli_print_json(j);
-		json_decref(j);
+		mn_cli_print_json(res);
 	} else {
-		mn_cli_printf("%s\n", id);
+		mn_cli_printf("%s\n", mn_json_str(res, "request_id", ""));
 	}
 out:
+	json_decref(res);
 	mn_ctx_close(&a);
 	return code;
 }
@@ -256,19 +258,20 @@ static int cmd_status(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	if (mn_train_status_json(&a, id, limit, &r, &err)) {
+	if (mn_op_training_status(&a, id, limit, &r, &err)) {
 		code = mn_cli_fail(&err);
 	} else if (json) {
 		mn_cli_print_json(r);
 	} else if (id) {
-		print_run(r);
+		print_run(json_array_get(json_object_get(r, "runs"), 0));
 	} else {
+		const json_t *runs = json_object_get(r, "runs");
 		size_t i;
 		json_t *v;
 
-		if (json_array_size(r) == 0)
+		if (json_array_size(runs) == 0)
 			mn_cli_printf("no training runs yet\n");
-		json_array_foreach(r, i, v)
+		json_array_foreach(runs, i, v)
 			print_run_line(v);
 	}
 	json_decref(r);
@@ -382,7 +385,6 @@ int mn_cli_model(int argc, char **argv)
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	const char *sub, *arg = NULL;
-	char student[64], to[16];
 	json_t *out = NULL;
 	int code, ret = 0;
 
@@ -410,37 +412,26 @@ int mn_cli_model(int argc, char **argv)
 	code = mn_cli_open(&a, opt.config);
 	if (code)
 		return code;
-	mn_registry_student(student, &a.cfg);
 	if (!strcmp(sub, "list")) {
-		ret = mn_registry_list_json(&a, &out, &err);
+		ret = mn_op_model_versions(&a, &out, &err);
 		if (!ret && !opt.json)
-			print_versions(out);
+			print_versions(json_object_get(out, "versions"));
 	} else if (!strcmp(sub, "show")) {
 		ret = mn_registry_show_json(&a, &out, arg, &err);
 		if (!ret && !opt.json)
 			mn_cli_print_json(out);
 	} else if (!strcmp(sub, "rollback")) {
-		ret = mn_registry_rollback(&a, to, student, arg, "manual rollback", &err);
-		if (!ret) {
-			out = json_pack("{s:s,s:s}", "student", student, "current", to);
-			if (!opt.json)
-				mn_cli_printf("current is now %s\n", to);
-		}
+		ret = mn_op_model_rollback(&a, arg, &out, &err);
+		if (!ret && !opt.json)
+			mn_cli_printf("current is now %s\n", mn_json_str(out, "current", ""));
 	} else if (!strcmp(sub, "pin")) {
-		ret = mn_registry_pin(&a, student, arg, &err);
-		if (!ret) {
-			out = json_pack("{s:s,s:s,s:b}", "student", student, "current", arg,
-					"pinned", 1);
-			if (!opt.json)
-				mn_cli_printf("current is %s, pinned\n", arg);
-		}
+		ret = mn_op_model_pin(&a, arg, &out, &err);
+		if (!ret && !opt.json)
+			mn_cli_printf("current is %s, pinned\n", mn_json_str(out, "current", ""));
 	} else {
-		ret = mn_registry_unpin(&a, student, &err);
-		if (!ret) {
-			out = json_pack("{s:s,s:b}", "student", student, "pinned", 0);
-			if (!opt.json)
-				mn_cli_printf("unpinned\n");
-		}
+		ret = mn_op_model_unpin(&a, &out, &err);
+		if (!ret && !opt.json)
+			mn_cli_printf("unpinned; current is %s\n", mn_json_str(out, "current", ""));
 	}
 	if (ret)
 		code = mn_cli_fail(&err);

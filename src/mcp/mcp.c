@@ -42,6 +42,7 @@
 #include "base/text.h"
 #include "base/timeutil.h"
 #include "app/app.h"
+#include "app/ops.h"
 #include "train/registry.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -363,10 +364,16 @@ static const struct tool tools[] = {
 	  "models). Use it when memories stay queued or to check the learning loop.",
 	  no_args,
 	  "{\"type\":\"object\",\"properties\":{\"version\":{\"type\":\"string\"},"
+	  "\"schema_version\":{\"type\":\"integer\"},\"paths\":{\"type\":\"object\"},"
+	  "\"config_file\":{\"type\":[\"string\",\"null\"]},"
 	  "\"queue\":{\"type\":\"object\"},\"memories\":{\"type\":\"integer\"},"
+	  "\"recalls\":{\"type\":\"integer\"},\"ratings\":{\"type\":\"integer\"},"
 	  "\"experience\":{\"type\":\"object\"},\"encoder\":{\"type\":\"object\"},"
-	  "\"daemon\":{\"type\":\"string\"},\"training\":{\"type\":\"object\"}},"
-	  "\"required\":[\"version\",\"queue\",\"memories\",\"encoder\"]}",
+	  "\"daemon\":{\"type\":\"string\",\"enum\":[\"running\",\"not running\"]},"
+	  "\"learning\":{\"type\":\"object\"}},"
+	  "\"required\":[\"version\",\"schema_version\",\"paths\",\"config_file\",\"queue\","
+	  "\"memories\",\"recalls\",\"ratings\",\"experience\",\"encoder\",\"daemon\","
+	  "\"learning\"]}",
 	  tool_status, true, false, true },
 	{ "audit_encodings", "Audit recent encodings",
 	  "List recent encodings, newest first, with their quality metrics (EPR entity "
@@ -385,8 +392,12 @@ static const struct tool tools[] = {
 	  "new model is deployed only if it passes the quality gate.",
 	  train_args,
 	  "{\"type\":\"object\",\"properties\":{\"accepted\":{\"type\":\"boolean\"},"
-	  "\"request_id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},"
-	  "\"reason\":{\"type\":\"string\"}},\"required\":[\"accepted\"]}",
+	  "\"state\":{\"type\":\"string\",\"description\":\"declined, or the run's state "
+	  "(requested, training, ...)\"},"
+	  "\"request_id\":{\"type\":[\"string\",\"null\"]},"
+	  "\"reason\":{\"type\":[\"string\",\"null\"],\"description\":\"why it was "
+	  "declined\"},\"runner\":{\"type\":\"string\"}},"
+	  "\"required\":[\"accepted\",\"state\",\"request_id\",\"reason\",\"runner\"]}",
 	  tool_train, false, false, false },
 	{ "training_status", "Training run status",
 	  "Show training runs, newest first (or the one request_id names), with their state "
@@ -394,7 +405,8 @@ static const struct tool tools[] = {
 	  "timings, plus the learning state.",
 	  training_status_args,
 	  "{\"type\":\"object\",\"properties\":{\"runs\":{\"type\":\"array\",\"items\":"
-	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"}},\"required\":[\"runs\"]}",
+	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"}},"
+	  "\"required\":[\"runs\",\"learning\"]}",
 	  tool_training_status, true, false, true },
 	{ "model_versions", "Model versions",
 	  "List the encoder model versions in the registry, which one is current, and their "
@@ -402,8 +414,10 @@ static const struct tool tools[] = {
 	  no_args,
 	  "{\"type\":\"object\",\"properties\":{\"student\":{\"type\":\"string\"},"
 	  "\"current\":{\"type\":\"string\",\"description\":\"current version, 'default' for "
-	  "the shipped model\"},\"versions\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
-	  "\"learning\":{\"type\":\"object\"}},\"required\":[\"student\",\"current\",\"versions\"]}",
+	  "the shipped model\"},\"pinned\":{\"type\":[\"string\",\"null\"]},"
+	  "\"versions\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+	  "\"learning\":{\"type\":\"object\"}},"
+	  "\"required\":[\"student\",\"current\",\"pinned\",\"versions\",\"learning\"]}",
 	  tool_model_versions, true, false, true },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false, false, false },
 };
@@ -758,35 +772,42 @@ static void add_pretty(struct mn_buf *b, const json_t *v)
 	}
 }
 
-static void add_memory_line(struct mn_buf *b, const struct mn_memory *mem, size_t rank)
+static void add_memory_line(struct mn_buf *b, const json_t *mem, size_t rank)
 {
-	if (mem->id[0]) {
-		mn_buf_addf(b, "%zu. [%s] ", rank, mem->id);
-		add_excerpt(b, mn_json_str(mem->encoding, "gist", ""), 120);
-		mn_buf_addf(b, " (score %.3f, salience %.2f, %s", mem->score, mem->salience,
-			    mem->created_at);
-		if (mem->project)
-			mn_buf_addf(b, ", project %s", mem->project);
-		if (mem->category[0])
-			mn_buf_addf(b, ", %s", mem->category);
+	const json_t *enc = json_object_get(mem, "encoding");
+
+	if (json_is_string(json_object_get(mem, "id"))) {
+		mn_buf_addf(b, "%zu. [%s] ", rank, mn_json_str(mem, "id", ""));
+		add_excerpt(b, mn_json_str(enc, "gist", ""), 120);
+		mn_buf_addf(b, " (score %.3f, salience %.2f, %s", mn_json_num(mem, "score", 0),
+			    mn_json_num(mem, "salience", 0), mn_json_str(mem, "created_at", ""));
+		if (mn_json_str(mem, "project", NULL))
+			mn_buf_addf(b, ", project %s", mn_json_str(mem, "project", ""));
+		if (mn_json_str(mem, "category", NULL))
+			mn_buf_addf(b, ", %s", mn_json_str(mem, "category", ""));
 		mn_buf_adds(b, ")\n   ");
-		add_excerpt(b, mn_json_str(mem->encoding, "summary", ""), 400);
+		add_excerpt(b, mn_json_str(enc, "summary", ""), 400);
 		mn_buf_addc(b, '\n');
 	} else {
-		mn_buf_addf(b, "%zu. [raw %s, %s] ", rank, mem->raw_id, mem->state);
-		add_excerpt(b, mem->raw_content, 400);
+		mn_buf_addf(b, "%zu. [raw %s, %s] ", rank, mn_json_str(mem, "raw_id", ""),
+			    mn_json_str(mem, "state", ""));
+		add_excerpt(b, mn_json_str(mem, "content", ""), 400);
 		mn_buf_addc(b, '\n');
 	}
 }
 
 /* ---- tools ---- */
 
+/* Every tool's result is the operation's object from app/ops.c, as
+ * `mnemo <cmd> --json` prints it (docs/results.md); the text content is a
+ * rendering of it. */
+
 static void tool_remember(struct call *c)
 {
 	const json_t *text = json_object_get(c->args, "text");
 	struct mn_remember_in in = { 0 };
-	struct mn_remember_out out;
 	struct mn_err err = MN_ERR_INIT;
+	json_t *o;
 
 	in.text = json_string_value(text);
 	in.len = json_string_length(text);
@@ -794,31 +815,29 @@ static void tool_remember(struct call *c)
 	in.source = arg_str(c, "source") ? arg_str(c, "source") : "mcp";
 	in.project = arg_str(c, "project");
 	in.session = c->m->session;
-	if (mn_app_remember(c->m->app, &out, &in, &err)) {
+	if (mn_op_remember(c->m->app, &in, &o, &err)) {
 		call_fail(c, "could not remember: %s", err.msg);
 		return;
 	}
-	c->structured = json_pack("{s:s,s:o,s:s}", "raw_id", out.raw_id, "memory_id",
-				  out.memory_id[0] ? json_string(out.memory_id) : json_null(),
-				  "state", out.state);
-	if (out.note[0])
-		json_object_set_new(c->structured, "note", safe_string(out.note));
-	if (out.memory_id[0])
-		mn_buf_addf(&c->text, "remembered: memory %s (raw %s), encoded", out.memory_id,
-			    out.raw_id);
+	c->structured = o;
+	if (json_is_string(json_object_get(o, "memory_id")))
+		mn_buf_addf(&c->text, "remembered: memory %s (raw %s), encoded",
+			    mn_json_str(o, "memory_id", ""), mn_json_str(o, "raw_id", ""));
 	else
 		mn_buf_addf(&c->text, "stored raw %s, queued for encoding (%s); recall already "
-			    "finds it by its text", out.raw_id, out.note[0] ? out.note : "queued");
+			    "finds it by its text", mn_json_str(o, "raw_id", ""),
+			    mn_json_str(o, "note", "queued"));
 }
 
 static void tool_recall(struct call *c)
 {
 	struct mn_recall_opts o = { 0 };
-	struct mn_recall_result r = { { 0 }, NULL, 0 };
 	struct mn_err err = MN_ERR_INIT;
 	char since[MN_TIME_LEN];
-	json_t *arr;
+	const json_t *mems;
+	json_t *res;
 	int64_t t;
+	size_t n;
 
 	o.query = arg_str(c, "query");
 	o.limit = arg_int(c, "limit", 10);
@@ -834,44 +853,43 @@ static void tool_recall(struct call *c)
 		mn_time_format(since, t);
 		o.since = since;
 	}
-	if (mn_store_recall(c->m->app->store, &r, &o, &err)) {
+	if (mn_op_recall(c->m->app, &o, &res, &err)) {
 		call_fail(c, "recall failed: %s", err.msg);
 		return;
 	}
-	arr = json_array();
-	for (size_t i = 0; i < r.n; i++)
-		json_array_append_new(arr, mn_app_memory_json(&r.items[i]));
-	c->structured = json_pack("{s:s,s:o}", "query_id", r.query_id, "memories", arr);
-	mn_buf_addf(&c->text, "query_id %s: %zu memor%s\n", r.query_id, r.n,
-		    r.n == 1 ? "y" : "ies");
-	for (size_t i = 0; i < r.n; i++)
-		add_memory_line(&c->text, &r.items[i], i + 1);
-	if (r.n)
+	c->structured = res;
+	mems = json_object_get(res, "memories");
+	n = json_array_size(mems);
+	mn_buf_addf(&c->text, "query_id %s: %zu memor%s\n", mn_json_str(res, "query_id", ""), n,
+		    n == 1 ? "y" : "ies");
+	for (size_t i = 0; i < n; i++)
+		add_memory_line(&c->text, json_array_get(mems, i), i + 1);
+	if (n)
 		mn_buf_adds(&c->text, "After using these, call feedback with this query_id.");
 	else
 		mn_buf_adds(&c->text, "No memories match; try other keywords.");
-	mn_recall_result_release(&r);
 }
 
 static void tool_feedback(struct call *c)
 {
 	const json_t *ids_v = json_object_get(c->args, "memory_ids");
 	const char *query_id = arg_str(c, "query_id"), *rating = arg_str(c, "rating");
-	size_t n_ids = json_array_size(ids_v), rated = 0;
+	size_t n_ids = json_array_size(ids_v);
 	const char **ids = n_ids ? mn_xcalloc(n_ids, sizeof(*ids)) : NULL;
 	struct mn_err err = MN_ERR_INIT;
+	json_t *o;
 
 	for (size_t i = 0; i < n_ids; i++)
 		ids[i] = json_string_value(json_array_get(ids_v, i));
-	if (mn_store_feedback(c->m->app->store, &rated, query_id, rating, ids, n_ids,
-			      c->m->session, &err)) {
+	if (mn_op_feedback(c->m->app, query_id, rating, ids, n_ids, c->m->session, &o, &err)) {
 		call_fail(c, "feedback failed: %s%s", err.msg,
 			  err.code == MN_ENOTFOUND ? " (use the query_id and memory ids a recall "
 						     "returned)" : "");
 	} else {
-		c->structured = json_pack("{s:s,s:s,s:I}", "query_id", query_id, "rating",
-					  rating, "rated", (json_int_t)rated);
-		mn_buf_addf(&c->text, "rated %zu memor%s %s for query %s", rated,
+		json_int_t rated = json_integer_value(json_object_get(o, "rated"));
+
+		c->structured = o;
+		mn_buf_addf(&c->text, "rated %lld memor%s %s for query %s", (long long)rated,
 			    rated == 1 ? "y" : "ies", rating, query_id);
 	}
 	free(ids);
@@ -882,18 +900,18 @@ static void tool_amend(struct call *c)
 	const char *id = arg_str(c, "memory_id");
 	char *enc = mn_json_dumps(json_object_get(c->args, "encoding"));
 	struct mn_err err = MN_ERR_INIT;
-	json_t *metrics = NULL;
+	json_t *o;
 
-	if (mn_app_amend(c->m->app, id, enc, strlen(enc), &metrics, &err)) {
+	if (mn_op_amend(c->m->app, id, enc, strlen(enc), &o, &err)) {
 		call_fail(c, "amend failed: %s", err.msg);
 	} else {
-		c->structured = json_pack("{s:s,s:s,s:O}", "memory_id", id, "correction_source",
-					  "human", "metrics", metrics);
+		const json_t *metrics = json_object_get(o, "metrics");
+
+		c->structured = o;
 		mn_buf_addf(&c->text, "amended %s: correction stored (epr %.2f, schema %s)", id,
 			    mn_json_num(metrics, "epr", 0),
 			    json_is_true(json_object_get(metrics, "sc")) ? "ok" : "not ok");
 	}
-	json_decref(metrics);
 	free(enc);
 }
 
@@ -901,17 +919,16 @@ static void tool_forget(struct call *c)
 {
 	const char *id = arg_str(c, "memory_id");
 	struct mn_err err = MN_ERR_INIT;
-
-	int ret = mn_store_forget(c->m->app->store, id, &err);
+	json_t *o;
 
 	/* Idempotent, as its annotation says: what is gone stays gone, and a
 	 * repeat (a retry after a lost answer) is no failure. */
-	if (ret && ret != MN_ENOTFOUND) {
+	if (mn_op_forget(c->m->app, id, &o, &err)) {
 		call_fail(c, "forget failed: %s", err.msg);
 		return;
 	}
-	c->structured = json_pack("{s:s,s:b}", "memory_id", id, "forgotten", ret == 0);
-	if (ret)
+	c->structured = o;
+	if (!json_is_true(json_object_get(o, "forgotten")))
 		mn_buf_addf(&c->text, "nothing to forget: no memory or raw observation has id "
 			    "'%s' (already forgotten, or not an id recall returned)", id);
 	else
@@ -923,18 +940,9 @@ static void tool_status(struct call *c)
 	struct mn_err err = MN_ERR_INIT;
 	json_t *st = NULL;
 
-	if (mn_app_status(c->m->app, &st, &err)) {
+	if (mn_op_status(c->m->app, &st, &err)) {
 		call_fail(c, "status failed: %s", err.msg);
 		return;
-	}
-	/* The learning loop adds its state through the status hook; a process
-	 * where the hook is not installed still reports it. */
-	if (!json_object_get(st, "training")) {
-		json_t *tr = mn_app_learning_json(c->m->app);
-
-		json_object_set_new(st, "training", json_is_object(tr) ? tr : json_object());
-		if (!json_is_object(tr))
-			json_decref(tr);
 	}
 	c->structured = st;
 	mn_buf_addf(&c->text, "mnemo %s: %lld memories, %lld queued, daemon %s\n",
@@ -948,131 +956,89 @@ static void tool_status(struct call *c)
 
 static void tool_audit(struct call *c)
 {
-	struct mn_memory *items = NULL;
 	struct mn_err err = MN_ERR_INIT;
-	size_t n = 0;
-	json_t *arr;
+	const json_t *mems, *m;
+	json_t *o;
+	size_t n, i;
 
-	if (mn_store_list_memories(c->m->app->store, &items, &n, arg_int(c, "limit", 20),
-				   arg_str(c, "category"), &err)) {
+	if (mn_op_audit(c->m->app, arg_int(c, "limit", 20), arg_str(c, "category"), &o, &err)) {
 		call_fail(c, "audit failed: %s", err.msg);
 		return;
 	}
-	arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, mn_app_memory_json(&items[i]));
-	c->structured = json_pack("{s:I,s:o}", "count", (json_int_t)n, "memories", arr);
+	c->structured = o;
+	mems = json_object_get(o, "memories");
+	n = json_array_size(mems);
 	mn_buf_addf(&c->text, "%zu encoding%s, newest first\n", n, n == 1 ? "" : "s");
-	for (size_t i = 0; i < n; i++) {
-		char *flags = mn_json_dumps(items[i].flags);
+	json_array_foreach(mems, i, m) {
+		const json_t *met = json_object_get(m, "metrics");
+		char *flags = mn_json_dumps(json_object_get(m, "flags"));
 
 		mn_buf_addf(&c->text, "%s [%s] epr %.2f fr %.2f sc %s conf %.2f flags %s: ",
-			    items[i].id, items[i].category[0] ? items[i].category : "-",
-			    items[i].epr, items[i].fr, items[i].sc ? "yes" : "no",
-			    items[i].confidence, flags);
-		add_excerpt(&c->text, mn_json_str(items[i].encoding, "gist", ""), 120);
+			    mn_json_str(m, "id", mn_json_str(m, "raw_id", "")),
+			    mn_json_str(m, "category", "-"), mn_json_num(met, "epr", 0),
+			    mn_json_num(met, "fr", 0),
+			    json_is_true(json_object_get(met, "sc")) ? "yes" : "no",
+			    mn_json_num(met, "confidence", 0), flags ? flags : "[]");
+		add_excerpt(&c->text, mn_json_str(json_object_get(m, "encoding"), "gist", ""), 120);
 		mn_buf_addc(&c->text, '\n');
 		free(flags);
 	}
-	mn_memories_free(items, n);
-}
-
-/* The first run in what mn_train_status_json returned (array or object). */
-static const json_t *first_run(const json_t *runs)
-{
-	return json_is_array(runs) ? json_array_get(runs, 0) : runs;
 }
 
 static void tool_train(struct call *c)
 {
-	struct mn_err err = MN_ERR_INIT, e2 = MN_ERR_INIT;
-	char id[37] = { 0 };
-	json_t *runs = NULL;
-	const char *state = "requested";
-	int ret = mn_train_request(c->m->app, "manual", arg_str(c, "reason"), id, &err);
+	struct mn_train_request_opts o = { .trigger = "manual" };
+	struct mn_err err = MN_ERR_INIT;
+	json_t *res;
 
-	if (ret == MN_EDECLINED || ret == MN_EBUSY) {
-		/* Declining is an answer, not a failure. */
-		c->structured = json_pack("{s:b,s:o}", "accepted", 0, "reason",
-					  safe_string(err.msg));
-		mn_buf_addf(&c->text, "training not started: %s", err.msg);
-		return;
-	}
-	if (ret) {
+	o.reason = arg_str(c, "reason");
+	if (mn_op_train_request(c->m->app, &o, &res, &err)) {
 		call_fail(c, "train_model failed: %s", err.msg);
 		return;
 	}
-	if (mn_train_status_json(c->m->app, id, 1, &runs, &e2) == 0 &&
-	    json_is_string(json_object_get(first_run(runs), "state")))
-		state = json_string_value(json_object_get(first_run(runs), "state"));
-	c->structured = json_pack("{s:b,s:s,s:s}", "accepted", 1, "request_id", id, "state",
-				  state);
-	mn_buf_addf(&c->text, "training requested: %s (%s); follow it with training_status",
-		    id, state);
-	json_decref(runs);
+	/* Declining is an answer, not a failure. */
+	c->structured = res;
+	if (!json_is_true(json_object_get(res, "accepted")))
+		mn_buf_addf(&c->text, "training not started: %s", mn_json_str(res, "reason", ""));
+	else
+		mn_buf_addf(&c->text, "training requested: %s (%s); follow it with "
+			    "training_status", mn_json_str(res, "request_id", ""),
+			    mn_json_str(res, "state", ""));
 }
 
 static void tool_training_status(struct call *c)
 {
 	const char *id = arg_str(c, "request_id");
 	struct mn_err err = MN_ERR_INIT;
-	json_t *runs = NULL, *learning;
+	json_t *o;
+	size_t n;
 
-	if (mn_train_status_json(c->m->app, id, id ? 1 : TRAINING_RUNS_DEFAULT, &runs, &err)) {
+	if (mn_op_training_status(c->m->app, id, id ? 1 : TRAINING_RUNS_DEFAULT, &o, &err)) {
 		call_fail(c, "training_status failed: %s", err.msg);
 		return;
 	}
-	if (!json_is_array(runs)) {
-		json_t *arr = json_array();
-
-		if (json_is_object(runs))
-			json_array_append(arr, runs);
-		json_decref(runs);
-		runs = arr;
-	}
-	if (id && !json_array_size(runs)) {
-		json_decref(runs);
-		call_fail(c, "no training run with request id '%s'", id);
-		return;
-	}
-	learning = mn_app_learning_json(c->m->app);
-	c->structured = json_pack("{s:o}", "runs", runs);
-	if (json_is_object(learning))
-		json_object_set_new(c->structured, "learning", learning);
-	else
-		json_decref(learning);
-	mn_buf_addf(&c->text, "%zu training run%s\n", json_array_size(runs),
-		    json_array_size(runs) == 1 ? "" : "s");
-	add_pretty(&c->text, c->structured);
+	c->structured = o;
+	n = json_array_size(json_object_get(o, "runs"));
+	mn_buf_addf(&c->text, "%zu training run%s\n", n, n == 1 ? "" : "s");
+	add_pretty(&c->text, o);
 }
 
 static void tool_model_versions(struct call *c)
 {
 	struct mn_err err = MN_ERR_INIT;
-	json_t *versions = NULL, *learning;
-	char student[64], current[16];
+	json_t *o;
+	size_t n;
 
-	if (mn_registry_list_json(c->m->app, &versions, &err)) {
+	if (mn_op_model_versions(c->m->app, &o, &err)) {
 		call_fail(c, "model_versions failed: %s", err.msg);
 		return;
 	}
-	if (!json_is_array(versions)) {
-		json_decref(versions);
-		versions = json_array();
-	}
-	mn_registry_student(student, &c->m->app->cfg);
-	mn_registry_current(c->m->app, student, current);
-	learning = mn_app_learning_json(c->m->app);
-	c->structured = json_pack("{s:s,s:s,s:o}", "student", student, "current",
-				  current[0] ? current : MN_REGISTRY_DEFAULT, "versions", versions);
-	if (json_is_object(learning))
-		json_object_set_new(c->structured, "learning", learning);
-	else
-		json_decref(learning);
+	c->structured = o;
+	n = json_array_size(json_object_get(o, "versions"));
 	mn_buf_addf(&c->text, "student %s, current %s, %zu version%s in the registry\n",
-		    student, current[0] ? current : MN_REGISTRY_DEFAULT, json_array_size(versions),
-		    json_array_size(versions) == 1 ? "" : "s");
-	add_pretty(&c->text, c->structured);
+		    mn_json_str(o, "student", ""), mn_json_str(o, "current", ""), n,
+		    n == 1 ? "" : "s");
+	add_pretty(&c->text, o);
 }
 
 /* ---- JSON-RPC ---- */

@@ -172,7 +172,7 @@ report("recall source defaults to mcp", bool(rc and rc["memories"] and rc["memor
 fb = tool_ok("feedback", {"query_id": rc and rc["query_id"], "rating": "helpful"}, "feedback")
 report("feedback rated the recalled memory", bool(fb and fb["rated"] == 1), fb)
 st = tool_ok("status", {}, "status")
-report("status shows memories and training", bool(st and st["memories"] == 1 and "training" in st), st)
+report("status shows memories and learning", bool(st and st["memories"] == 1 and "learning" in st and "training" not in st), st)
 au = tool_ok("audit_encodings", {"limit": 10}, "audit_encodings")
 report("audit lists metrics and flags", bool(au and au["memories"] and "metrics" in au["memories"][0]
                                              and "flags" in au["memories"][0]), au)

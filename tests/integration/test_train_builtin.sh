@@ -93,7 +93,7 @@ check "current untouched after garbage" test "$(current)" = v0002
 write_config "learning:" "  training:" "    min_new_examples: 5"
 "$MNEMO" model list --json > "$T/list.json"
 check "model list shows two versions, v0002 current" python3 -c "
-import json,sys; d=json.load(open(sys.argv[1]))
+import json,sys; d=json.load(open(sys.argv[1]))['versions']
 sys.exit(0 if [v['version'] for v in d]==['v0001','v0002'] and d[1]['current'] and 'epr' in d[1]['gate_metrics'] else 1)" "$T/list.json"
 check "model show v0001" "$MNEMO" model show v0001 --json
 expect_rc "model show unknown: not found" 3 "$MNEMO" model show v0099

@@ -33,7 +33,7 @@ write_config() {
 
 # run_state ID: the run's state
 run_state() {
-	"$MNEMO" train status "$1" --json 2>/dev/null > "$T/st.json" && json_get "$T/st.json" "d['state']"
+	"$MNEMO" train status "$1" --json 2>/dev/null > "$T/st.json" && json_get "$T/st.json" "d['runs'][0]['state']"
 }
 
 # wait_state ID STATE SECONDS

@@ -935,7 +935,8 @@ static void test_status_reports_queue_encoder_and_learning(void **state)
 	assert_int_equal(json_integer_value(json_object_get(sc, "memories")), 1);
 	assert_true(json_is_object(json_object_get(sc, "queue")));
 	assert_true(json_is_object(json_object_get(sc, "encoder")));
-	assert_true(json_is_object(json_object_get(sc, "training")));
+	assert_true(json_is_object(json_object_get(sc, "learning")));
+	assert_null(json_object_get(sc, "training"));
 	json_decref(sc);
 	sc = call_ok(f, "status", "null");
 	json_decref(sc);
@@ -951,6 +952,8 @@ static void test_train_model_declines_with_a_reason(void **state)
 	tu_write(estop, "test\n");
 	sc = call_ok(f, "train_model", "{\"reason\":\"unit test\"}");
 	assert_true(json_is_false(json_object_get(sc, "accepted")));
+	assert_string_equal(mn_json_str(sc, "state", ""), "declined");
+	assert_true(json_is_null(json_object_get(sc, "request_id")));
 	assert_true(strlen(mn_json_str(sc, "reason", "")) > 0);
 	json_decref(sc);
 	free(estop);
