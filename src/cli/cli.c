@@ -86,7 +86,9 @@ int mn_cli_usage(const char *cmd, const char *fmt, ...)
 
 void mn_cli_print_json(const json_t *v)
 {
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	/* Numbers at full precision: --json prints exactly the object MCP
+	 * returns as structuredContent (docs/results.md). */
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 	if (s) {
 		fputs(s, stdout);
