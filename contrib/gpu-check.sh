@@ -622,6 +622,8 @@ if rb:
     print("rollback:\n  " + "\n  ".join(l[:200] for l in rb.splitlines() if not l.startswith(("[", " ", "{", "}"))))
 rep["hooks"], rep["deploy"] = hooks.splitlines(), dep.splitlines()
 models = load(W + "/models.json")
+if isinstance(models, dict):  # {student, current, pinned, versions, learning} (docs/results.md)
+    models = models.get("versions")
 if isinstance(models, list):
     print("registry: " + ", ".join("%s %s%s (run %s)" % (
         v.get("version"), v.get("state"), " current" if v.get("current") else "",
