@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # --help on every command exits 0 and prints usage
-for c in serve mcp remember recall feedback amend forget status encode verify dream \
+for c in serve mcp remember recall feedback amend forget status audit encode verify dream \
 	experience train model trainer install-units version; do
 	if "$MNEMO" "$c" --help >"$T/help" 2>&1 && grep -qi "usage" "$T/help"; then
 		pass "help $c"
@@ -42,8 +42,17 @@ check "one rating per query/memory pair" \
 "$MNEMO" status --json >"$T/s.json"
 check "status --json counts and paths" \
 	python3 -c "import json; d=json.load(open('$T/s.json')); assert d['memories']==1 and d['paths']['home']=='$MNEMO_HOME' and d['config_file'] is None and d['queue']['encoded']==1, d"
-expect_rc "forget" 0 "$MNEMO" forget "$MID"
+check "audit --json lists the memory with its category" \
+	sh -c "\"$MNEMO\" audit --json | python3 -c \"import json,sys; d=json.load(sys.stdin); assert d['count']==1 and d['memories'][0]['id']=='$MID' and 'category' in d['memories'][0], d\""
+expect_rc "audit --limit 0 is a usage error" 2 "$MNEMO" audit --limit 0
+expect_rc "audit --category best is a usage error" 2 "$MNEMO" audit --category best
+"$MNEMO" forget --json "$MID" >"$T/f.json"
+check "forget --json says memory_id and forgotten" \
+	python3 -c "import json; d=json.load(open('$T/f.json')); assert d=={'memory_id':'$MID','forgotten':True}, d"
 expect_rc "forget again is not found" 3 "$MNEMO" forget "$MID"
+"$MNEMO" forget --json "$MID" >"$T/f.json" 2>/dev/null
+check "forget --json again says forgotten false" \
+	python3 -c "import json; d=json.load(open('$T/f.json')); assert d=={'memory_id':'$MID','forgotten':False}, d"
 check "forgotten memory is gone from recall" \
 	sh -c "\"$MNEMO\" recall --json store | python3 -c \"import json,sys; assert json.load(sys.stdin)['memories']==[]\""
 
