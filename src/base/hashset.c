@@ -19,7 +19,9 @@ bool mn_hashset_add(struct mn_hashset *h, uint64_t x)
 			if (h->v[k])
 				mn_hashset_add(&g, h->v[k]);
 		free(h->v);
-		*h = g;
+		h->v = g.v; /* field by field: the analyzer loses cap across *h = g */
+		h->cap = g.cap;
+		h->n = g.n;
 	}
 	for (i = (size_t)(x % h->cap); h->v[i]; i = (i + 1) % h->cap)
 		if (h->v[i] == x)

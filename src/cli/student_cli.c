@@ -38,7 +38,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name,
 		return a + n + 1;
 	if (a[n] != '\0')
 		return NULL;
-	if (*i + 1 >= argc) {
+	if (*i + 1 >= argc || !argv[*i + 1]) {
 		*missing = true;
 		return NULL;
 	}

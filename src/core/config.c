@@ -74,12 +74,14 @@ struct key {
 #define DURATION(p, f, lo) { p, K_DURATION, OFF(f), lo, INT64_MAX, 0, 0, NULL }
 #define ARGV(p, f) { p, K_ARGV, OFF(f), 0, MN_LIMIT_ARGV, 0, 0, NULL }
 
+// NOLINTBEGIN(bugprone-macro-parentheses): sec is pasted before a field name (sec.provider), where parentheses are impossible
 #define MODEL_KEYS(sec, providers)                                              \
 	SECTION(#sec), ENUM(#sec ".provider", sec.provider, providers),          \
 		SKEY(#sec ".endpoint", K_URL, sec.endpoint),                     \
 		SKEY(#sec ".model", K_STR, sec.model),                           \
 		SKEY(#sec ".api_key_env", K_ENVNAME, sec.api_key_env),           \
 		INT(#sec ".timeout_s", sec.timeout_s, 1, MAX_TIMEOUT_S)
+// NOLINTEND(bugprone-macro-parentheses)
 
 static const struct key keys[] = {
 	MODEL_KEYS(student, "builtin|openai"),

@@ -543,13 +543,9 @@ int mn_batch_assemble(struct mn_ctx *a, struct mn_batch_result *out,
 	if (replay.n || learned.n) {
 		/* New rows keep (1 - ratio) of the cap; replay fills the rest in
 		 * proportion. */
-		size_t cap_new = (size_t)cap;
+		size_t cap_new = ratio >= 1 ? 1 : (size_t)cap - (size_t)llround(cap * ratio);
 		size_t want;
 
-		if (ratio >= 1)
-			cap_new = 1;
-		else
-			cap_new = (size_t)cap - (size_t)llround(cap * ratio);
 		if (cap_new < 1)
 			cap_new = 1;
 		while (train.n > cap_new) {

@@ -754,8 +754,12 @@ static int arg_int(const struct call *c, const char *name, int def)
  * boundary, newlines folded to spaces. */
 static void add_excerpt(struct mn_buf *b, const char *s, size_t max)
 {
-	size_t len = s ? strlen(s) : 0, cut = mn_text_utf8_cut(s ? s : "", len, max);
+	size_t len, cut;
 
+	if (!s)
+		s = "";
+	len = strlen(s);
+	cut = mn_text_utf8_cut(s, len, max);
 	for (size_t i = 0; i < cut; i++)
 		mn_buf_addc(b, s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i]);
 	if (cut < len)

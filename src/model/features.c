@@ -508,8 +508,8 @@ uint64_t mn_features_token_hash(const char *s, size_t len, bool number)
  * at 32 bytes, "-" when absent. Computed once per text. */
 static uint64_t label_hash(const char *prefix, const char *value)
 {
-	char buf[48];
-	size_t n = strlen(prefix), k = 0;
+	char buf[48]; /* bytes to hash, not a string: no terminator */
+	size_t n = strnlen(prefix, sizeof(buf) - 32), k = 0; /* prefixes are short literals */
 
 	memcpy(buf, prefix, n);
 	if (!value || !*value)

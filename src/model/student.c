@@ -472,7 +472,8 @@ static void get_str(struct reader *r, char *out, size_t max)
 
 static int load_fail(struct mn_err *err, int code, const char *path, const char *what)
 {
-	return mn_err_set(err, code, "could not load student model '%s': %s", path, what);
+	mn_err_set(err, code, "could not load student model '%s': %s", path, what);
+	return code; /* not mn_err_set's result, so the analyzer sees the failure */
 }
 
 static int parse_heads(struct reader *r, struct mn_student *s, const char *path, struct mn_err *err)
@@ -1315,8 +1316,10 @@ static void add_example(struct trainset *ts, unsigned k, const struct mn_feature
 		p->val = mn_xrealloc(p->val, n * sizeof(*p->val));
 		p->alloc = n;
 	}
-	memcpy(p->idx + p->n, v->idx, v->n * sizeof(*p->idx));
-	memcpy(p->val + p->n, v->val, v->n * sizeof(*p->val));
+	if (v->n) { /* an empty vector may have NULL arrays, which memcpy must not get */
+		memcpy(p->idx + p->n, v->idx, v->n * sizeof(*p->idx));
+		memcpy(p->val + p->n, v->val, v->n * sizeof(*p->val));
+	}
 	es->ex = grow_array(es->ex, &es->alloc, es->n + 1, sizeof(*es->ex));
 	if (es->alloc != old)
 		for (size_t h = 0; h < N_HEADS; h++)
@@ -1650,7 +1653,7 @@ static void problem_build(struct problem_buf *pb, const struct exset *es, const 
 	size_t k = 0;
 
 	pb->nodes = mn_xmalloc((es->pool.n + 2 * es->n + 1) * sizeof(*pb->nodes));
-	pb->x = mn_xmalloc((es->n + 1) * sizeof(*pb->x));
+	pb->x = mn_xmalloc((es->n + 1) * sizeof(struct feature_node *));
 	for (size_t i = 0; i < es->n; i++) {
 		const struct span *sp = &es->ex[i];
 
@@ -1756,9 +1759,12 @@ static int train_head(double *W, double *B, const struct head_def *h, struct pro
 		param.solver_type = L2R_LR;
 		nc = label_order(order, y, (size_t)pb->prob.l, n_labels);
 		if (nc < 2) {
-			/* one class only: a constant answer */
+			/* one class only: a constant answer (none when there are no
+			 * examples, which train_space never asks for) */
+			int only = nc == 1 ? order[0] : -1;
+
 			for (int k = 0; k < n_labels; k++) {
-				double v = k == order[0] ? CONSTANT_BIAS : ABSENT_BIAS;
+				double v = k == only ? CONSTANT_BIAS : ABSENT_BIAS;
 
 				if (h->kind == KIND_MULTICLASS)
 					B[h->out_off + (unsigned)k] = v;

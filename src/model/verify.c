@@ -115,10 +115,14 @@
  * have a scanner of their own (number_at). */
 enum re_kind { RE_PATH, RE_VERSION, RE_MULTI, RE_SINGLE, RE_MENTION, RE_CAMEL, N_RE, RE_NUMBER };
 
+/* One pattern split over three lines (a file name, or an absolute path). */
+static const char path_pattern[] =
+	"[a-zA-Z_~/][\\w/~-]+\\.(?:go|py|js|ts|html|css|yaml|yml|json|jsonl|toml|md|sh"
+	"|sql|gguf|db|txt|log|patch|cuh|cpp|c|h)\\b"
+	"|(?<![<])/(?:home|usr|etc|var|tmp|opt|api|static)[\\w./~-]+";
+
 static const char *const patterns[N_RE] = {
-	[RE_PATH] = "[a-zA-Z_~/][\\w/~-]+\\.(?:go|py|js|ts|html|css|yaml|yml|json|jsonl|toml|md|sh"
-		    "|sql|gguf|db|txt|log|patch|cuh|cpp|c|h)\\b"
-		    "|(?<![<])/(?:home|usr|etc|var|tmp|opt|api|static)[\\w./~-]+",
+	[RE_PATH] = path_pattern,
 	[RE_VERSION] = "v\\d+\\.\\d+(?:\\.\\d+)?",
 	[RE_MULTI] = "\\b[A-Z][a-z]+(?:\\s+[A-Z][a-z]+)+\\b",
 	[RE_SINGLE] = "(?<=[a-z,;]\\s)[A-Z][a-z]{2,}\\b",

@@ -261,5 +261,5 @@ bool mn_gate_passed(const json_t *gate)
 {
 	const json_t *v = gate ? json_object_get(gate, "verdict") : NULL;
 
-	return v && json_is_string(v) && !strcmp(json_string_value(v), "pass");
+	return json_is_string(v) && !strcmp(json_string_value(v), "pass"); /* false on NULL */
 }

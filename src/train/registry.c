@@ -178,7 +178,8 @@ static int hash_tree(json_t **out, char tree[65], const char *dir, struct mn_err
 		ret = mn_err_set(err, MN_EIO, "could not walk '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	qsort(walk.paths, walk.n, sizeof(char *), cmp_str);
+	if (walk.n) /* an empty tree leaves walk.paths NULL, which qsort must not get */
+		qsort(walk.paths, walk.n, sizeof(char *), cmp_str);
 	mn_sha256_init(&ctx);
 	for (size_t i = 0; i < walk.n; i++) {
 		char h[65], *p;
