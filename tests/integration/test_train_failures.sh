@@ -53,7 +53,7 @@ TPID=$(wait_hang "$D")
 # reported separately; this check is about the recorded case.)
 i=0; while [ ! -s "$D/trainer.pid" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 check "orchestrator running: state training" test "$(run_state "$ID")" = training
-OPID=$(json_get "$T/st.json" "d['pid']")
+OPID=$(json_get "$T/st.json" "d['runs'][0]['pid']")
 expect_rc "in-flight run declines a new request" 5 "$MNEMO" train request --batch-dir "$T/b"
 check "decline names the run" grep -q "run $ID is in flight" "$T/err"
 kill -9 "$OPID"
