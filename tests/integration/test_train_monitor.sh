@@ -45,7 +45,7 @@ check "run marked rolled_back" eventually 20 state_is "$R2" rolled_back
 check "version marked rolled_back with live metrics" eventually 20 python3 -c "
 import json,sys,subprocess
 d=json.loads(subprocess.check_output([sys.argv[1],'model','list','--json']))
-v=[x for x in d if x['version']=='v0002'][0]
+v=[x for x in d['versions'] if x['version']=='v0002'][0]
 sys.exit(0 if v['state']=='rolled_back' and v['live_metrics']['verdict']=='rolled_back' and v['live_metrics']['n']==3 else 1)" "$MNEMO"
 check "monitor logged the rollback" eventually 20 grep -q "post-deploy monitor" "$T/serve.log"
 kill -TERM $SP; wait $SP 2>/dev/null
