@@ -17,6 +17,21 @@ cat >"$T/teacher.json" <<'J'
  ],
  "default": {"significance": "routine", "emotional_tone": "neutral", "outcome": "ongoing", "salience": 0.3}}
 J
+# This teacher's conventions differ from the shipped probe set's on purpose,
+# and the gate guards agreement on the probe set (docs/training.md): so the
+# user's probe set is the shipped one's inputs encoded by this teacher.
+python3 - "$T/teacher.json" "$ROOT/data/probe/probe.raw.jsonl" "$T/probe.raw.jsonl" \
+	"$ROOT/tests/support" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[4])
+from fake_llm import echo_encoding
+t = json.load(open(sys.argv[1]))
+with open(sys.argv[3], "w") as out:
+    for line in open(sys.argv[2]):
+        row = json.loads(line)
+        row["encoded"] = echo_encoding(row["raw_input"], t.get("rules"), t.get("default"))
+        out.write(json.dumps(row) + "\n")
+PY
 python3 "$ROOT/tests/support/fake_llm.py" --port 0 --script "$T/teacher.json" \
 	--port-file "$T/port" --log "$T/teacher.log" 2>"$T/fake.err" &
 echo $! >>"$T/pids"
@@ -35,6 +50,8 @@ dreaming:
   startup_delay: 1s
 learning:
   min_confidence: 0.99
+  gate:
+    probe_set: $T/probe.raw.jsonl
   curriculum:
     min_needs_improvement: 5
     max_corrections_per_cycle: 400
