@@ -23,21 +23,3 @@ void mn_err_clear(struct mn_err *err)
 	err->code = 0;
 	err->msg[0] = '\0';
 }
-
-int mn_err_exit_code(int code)
-{
-	switch (code) {
-	case MN_OK:
-		return 0;
-	case MN_EINVAL:
-	case MN_EPARSE:
-		return 4;
-	case MN_ENOTFOUND:
-		return 3;
-	case MN_EBUSY:
-	case MN_EDECLINED:
-		return 5;
-	default:
-		return 1;
-	}
-}

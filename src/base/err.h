@@ -33,7 +33,5 @@ struct mn_err {
 int mn_err_set(struct mn_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mn_err_clear(struct mn_err *err);
-/* Map an error code to the CLI exit code documented in docs/cli.md. */
-int mn_err_exit_code(int code);
 
 #endif
