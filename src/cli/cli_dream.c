@@ -8,16 +8,11 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "base/signal.h"
 #include "cli/cli.h"
 #include "train/dream.h"
 
 static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static const char *const report_labels[][2] = {
 	{ "dense_numbers", "dense numbers (>= 5 numbers, EPR < 0.8)" },
@@ -197,7 +192,6 @@ int mn_cli_dream(int argc, char **argv)
 	struct mn_cli_common opt;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
-	struct sigaction sa;
 	json_t *rep = NULL;
 	int code = mn_cli_parse_common(&opt, argc, argv, "dream", dream_help), ret;
 
@@ -208,11 +202,7 @@ int mn_cli_dream(int argc, char **argv)
 	code = mn_cli_open(&a, opt.config);
 	if (code)
 		return code;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	mn_signal_stop_on(&stop_flag, (const int[]){ SIGINT, SIGTERM, 0 }, NULL);
 	ret = mn_dream_run(&a, "manual", &stop_flag, &rep, &err);
 	if (rep) {
 		if (opt.json) {

@@ -12,16 +12,11 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/signal.h"
 #include "cli/cli.h"
 #include "mcp/mcp.h"
 
 static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static const char mcp_help[] =
 	"usage: mnemo mcp [--config FILE]\n"
@@ -44,7 +39,6 @@ int mn_cli_mcp(int argc, char **argv)
 					    { "config", required_argument, NULL, 'C' },
 					    { 0 } };
 	const char *config = NULL;
-	struct sigaction sa;
 	sigset_t block, wait_mask;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
@@ -82,13 +76,9 @@ int mn_cli_mcp(int argc, char **argv)
 		close(proto_fd);
 		return code;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a wait is interrupted */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* no SA_RESTART: a wait is interrupted */
+	mn_signal_stop_on(&stop_flag, (const int[]){ SIGTERM, SIGINT, SIGHUP, 0 },
+			  (const int[]){ SIGPIPE, 0 });
 	/* Signals stay blocked while a request runs and are taken only while
 	 * waiting for input: a request in progress always finishes. */
 	sigemptyset(&block);

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/timeutil.h"
+#include "base/signal.h"
 #include "cli/cli.h"
 #include "train/dream.h"
 #include "train/monitor.h"
@@ -24,12 +25,6 @@
 #include "learn/worker.h"
 
 static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify(const char *msg)
@@ -119,7 +114,6 @@ int mn_cli_serve(int argc, char **argv)
 	struct mn_encoder *enc = NULL;
 	struct worker_thread *threads = NULL;
 	struct mn_worker_lock locks = MN_WORKER_LOCK_INIT;
-	struct sigaction sa;
 	int c, code, nthreads = 0, recovered;
 	bool dreams = true, first_dream = true;
 	int64_t next_dream, last_tick = 0;
@@ -146,13 +140,8 @@ int mn_cli_serve(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	mn_signal_stop_on(&stop_flag, (const int[]){ SIGINT, SIGTERM, 0 },
+			  (const int[]){ SIGPIPE, SIGHUP, 0 });
 	/* Another daemon: refused at once. An inline `remember` encoding
 	 * right now: waited for, at most as long as its lease. */
 	if (mn_worker_lock_daemon(&locks, a.home, mn_worker_lease_ms(&a.cfg), &stop_flag, &err)) {

@@ -11,6 +11,7 @@
 #include "base/mem.h"
 #include "base/text.h"
 #include "learn/batch.h"
+#include "base/signal.h"
 #include "cli/cli.h"
 #include "app/ops.h"
 #include "train/orch.h"
@@ -605,12 +606,6 @@ out:
 
 static volatile sig_atomic_t orch_stop;
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	orch_stop = 1;
-}
-
 static const char run_help[] =
 	"usage: mnemo train run (--request ID | --pending) [--json]\n"
 	"\n"
@@ -639,7 +634,6 @@ static int cmd_run(int argc, char **argv)
 	struct mn_orch_opts oo = { 0 };
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
-	struct sigaction sa;
 	const char *config = NULL;
 	json_t *result = NULL;
 	bool json = false;
@@ -671,13 +665,8 @@ static int cmd_run(int argc, char **argv)
 		return mn_cli_usage("train run", "unexpected argument '%s'", argv[optind]);
 	if (!oo.pending == !oo.request_id)
 		return mn_cli_usage("train run", "give exactly one of --request ID and --pending");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	mn_signal_stop_on(&orch_stop, (const int[]){ SIGTERM, SIGINT, 0 },
+			  (const int[]){ SIGPIPE, SIGHUP, 0 });
 	oo.stop = &orch_stop;
 	code = mn_cli_open(&a, config);
 	if (code)
