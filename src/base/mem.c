@@ -1,6 +1,7 @@
 #include "base/mem.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,24 @@ void *mn_xrealloc(void *p, size_t n)
 	if (!q)
 		die_oom(n);
 	return q;
+}
+
+void *mn_xgrow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n, bytes;
+
+	if (need <= *cap)
+		return p;
+	n = *cap ? *cap : 16;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			die_oom(SIZE_MAX);
+		n *= 2;
+	}
+	if (__builtin_mul_overflow(n, elem, &bytes))
+		die_oom(SIZE_MAX);
+	*cap = n;
+	return mn_xrealloc(p, bytes);
 }
 
 char *mn_xstrdup(const char *s)

@@ -258,18 +258,6 @@ static bool is_alpha(unsigned char c)
 	return byte_class[c] & CC_ALPHA;
 }
 
-static void *grow_array(void *p, size_t *alloc, size_t need, size_t elem)
-{
-	if (need <= *alloc)
-		return p;
-	size_t n = *alloc ? *alloc : 16;
-
-	while (n < need)
-		n *= 2;
-	*alloc = n;
-	return mn_xrealloc(p, n * elem);
-}
-
 /* ---- sparse vectors ---- */
 
 void mn_features_vec_init(struct mn_features_vec *v, unsigned dim_bits)
@@ -438,7 +426,7 @@ static void add_sentence(struct mn_features_doc *d, size_t off, size_t len)
 		s->len = (uint32_t)(off + len - s->off);
 		return;
 	}
-	d->sents = grow_array(d->sents, &d->alloc_sents, d->n_sents + 1, sizeof(*d->sents));
+	d->sents = mn_xgrow(d->sents, &d->alloc_sents, d->n_sents + 1, sizeof(*d->sents));
 	d->sents[d->n_sents].off = (uint32_t)off;
 	d->sents[d->n_sents].len = (uint32_t)len;
 	d->sents[d->n_sents].chars = (uint32_t)mn_text_utf8_chars(d->text + off, len);
@@ -569,7 +557,7 @@ static void tokenize_sentence(struct mn_features_doc *d, size_t si)
 				alpha = true;
 			i++;
 		}
-		d->toks = grow_array(d->toks, &d->alloc_toks, d->n_toks + 1, sizeof(*d->toks));
+		d->toks = mn_xgrow(d->toks, &d->alloc_toks, d->n_toks + 1, sizeof(*d->toks));
 		struct mn_features_token *tk = &d->toks[d->n_toks++];
 
 		tk->off = (uint32_t)ts;
@@ -647,7 +635,7 @@ static void collect_candidates(struct mn_features_doc *d, size_t si, uint32_t *t
 		}
 		if (table[slot] || d->n_cands == MN_FEATURES_MAX_CANDIDATES)
 			continue;
-		d->cands = grow_array(d->cands, &d->alloc_cands, d->n_cands + 1, sizeof(*d->cands));
+		d->cands = mn_xgrow(d->cands, &d->alloc_cands, d->n_cands + 1, sizeof(*d->cands));
 		struct mn_features_candidate *c = &d->cands[d->n_cands++];
 
 		memcpy(c->term, term, len + 1);
@@ -760,7 +748,7 @@ void mn_features_analyze(struct mn_features_doc *d, const char *text, size_t len
 	d->n_questions = d->n_exclaims = d->n_trace = 0;
 	d->n_err = d->n_ok = d->n_decide = d->n_cause = d->n_neg = 0;
 	split_sentences(d);
-	d->toks = grow_array(d->toks, &d->alloc_toks, len / 4 + 16, sizeof(*d->toks));
+	d->toks = mn_xgrow(d->toks, &d->alloc_toks, len / 4 + 16, sizeof(*d->toks));
 	memset(table, 0, sizeof(table));
 	for (size_t i = 0; i < d->n_sents; i++) {
 		tokenize_sentence(d, i);
@@ -1138,7 +1126,7 @@ char *mn_features_normalize(const char *text, size_t len, size_t *out_len)
 
 		while (i < len && src[i] != '\n')
 			i++;
-		lines = grow_array(lines, &alloc_lines, n_lines + 1, sizeof(*lines));
+		lines = mn_xgrow(lines, &alloc_lines, n_lines + 1, sizeof(*lines));
 		lines[n_lines].off = s;
 		lines[n_lines].len = i - s;
 		lines[n_lines].blank = line_blank(src + s, i - s);

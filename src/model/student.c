@@ -50,19 +50,6 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static void *grow_array(void *p, size_t *alloc, size_t need, size_t elem)
-{
-	size_t n;
-
-	if (need <= *alloc)
-		return p;
-	n = *alloc ? *alloc : 16;
-	while (n < need)
-		n *= 2;
-	*alloc = n;
-	return mn_xrealloc(p, n * elem);
-}
-
 /* ======================================================================
  * 1. The model
  * ==================================================================== */
@@ -1320,7 +1307,7 @@ static void add_example(struct trainset *ts, unsigned k, const struct mn_feature
 		memcpy(p->idx + p->n, v->idx, v->n * sizeof(*p->idx));
 		memcpy(p->val + p->n, v->val, v->n * sizeof(*p->val));
 	}
-	es->ex = grow_array(es->ex, &es->alloc, es->n + 1, sizeof(*es->ex));
+	es->ex = mn_xgrow(es->ex, &es->alloc, es->n + 1, sizeof(*es->ex));
 	if (es->alloc != old)
 		for (size_t h = 0; h < N_HEADS; h++)
 			if (heads[h].space == k)

@@ -1017,10 +1017,7 @@ int mn_store_list_memories(struct mn_store *st, struct mn_memory **out, size_t *
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : 20);
 	mn_store_bind_text(s, 2, category);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			items = mn_xrealloc(items, alloc * sizeof(*items));
-		}
+		items = mn_xgrow(items, &alloc, n + 1, sizeof(*items));
 		read_memory(&items[n], s);
 		mn_store_col_copy(items[n].category, sizeof(items[n].category), s, 31);
 		n++;
@@ -1153,10 +1150,7 @@ static int recall_memories(struct mn_store *st, struct mn_recall_result *r, cons
 		double rel = -sqlite3_column_double(s, 1);
 		double sal = sqlite3_column_double(s, 2), fb = sqlite3_column_double(s, 3);
 
-		if (r->n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			r->items = mn_xrealloc(r->items, alloc * sizeof(*r->items));
-		}
+		r->items = mn_xgrow(r->items, &alloc, r->n + 1, sizeof(*r->items));
 		m = &r->items[r->n++];
 		memset(m, 0, sizeof(*m));
 		m->rowid = sqlite3_column_int64(s, 0);
@@ -1242,10 +1236,7 @@ static int recall_raw(struct mn_store *st, struct mn_recall_result *r, char **wo
 			hits += contains_word(content, words[w]);
 		if (!hits)
 			continue;
-		if (r->n >= alloc) {
-			alloc = alloc ? alloc * 2 : 8;
-			r->items = mn_xrealloc(r->items, alloc * sizeof(*r->items));
-		}
+		r->items = mn_xgrow(r->items, &alloc, r->n + 1, sizeof(*r->items));
 		m = &r->items[r->n++];
 		memset(m, 0, sizeof(*m));
 		mn_store_col_copy(m->raw_id, sizeof(m->raw_id), s, 0);
@@ -1656,10 +1647,7 @@ int mn_store_exp_list(struct mn_store *st, struct mn_exp_row **out, size_t *out_
 	mn_store_bind_text(s, 1, category);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			rows = mn_xrealloc(rows, alloc * sizeof(*rows));
-		}
+		rows = mn_xgrow(rows, &alloc, n + 1, sizeof(*rows));
 		mn_store_read_exp_row(&rows[n++], s);
 	}
 	sqlite3_reset(s);

@@ -95,10 +95,7 @@ static int collect_rows(struct mn_store *st, sqlite3_stmt *s, struct mn_learn_ro
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			rows = mn_xrealloc(rows, alloc * sizeof(*rows));
-		}
+		rows = mn_xgrow(rows, &alloc, n + 1, sizeof(*rows));
 		read_row(&rows[n++], s);
 	}
 	if (rc != SQLITE_DONE) {

@@ -148,10 +148,7 @@ int mn_store_train_list(struct mn_store *st, struct mn_train_run **out, size_t *
 		return MN_EIO;
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : 100);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 8;
-			v = mn_xrealloc(v, alloc * sizeof(*v));
-		}
+		v = mn_xgrow(v, &alloc, n + 1, sizeof(*v));
 		read_run(&v[n++], s);
 	}
 	sqlite3_reset(s);
@@ -484,10 +481,7 @@ int mn_store_model_list(struct mn_store *st, struct mn_model_version **out, size
 		return MN_EIO;
 	mn_store_bind_text(s, 1, student);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 8;
-			v = mn_xrealloc(v, alloc * sizeof(*v));
-		}
+		v = mn_xgrow(v, &alloc, n + 1, sizeof(*v));
 		read_model(&v[n++], s);
 	}
 	sqlite3_reset(s);

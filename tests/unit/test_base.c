@@ -12,6 +12,7 @@
 #include "base/mem.h"
 #include "base/proc.h"
 #include "base/sha256.h"
+#include "base/signal.h"
 #include "base/text.h"
 #include "base/timeutil.h"
 
@@ -26,6 +27,41 @@ static void test_buf_cap_is_sticky(void **state)
 	mn_buf_adds(&b, "x");
 	assert_string_equal(mn_buf_str(&b), "12345");
 	mn_buf_release(&b);
+}
+
+static void test_xgrow_doubles_from_16_and_keeps_contents(void **state)
+{
+	size_t cap = 0;
+	int *v = mn_xgrow(NULL, &cap, 1, sizeof(*v));
+
+	assert_int_equal(cap, 16);
+	for (int i = 0; i < 16; i++)
+		v[i] = i;
+	assert_ptr_equal(mn_xgrow(v, &cap, 16, sizeof(*v)), v);
+	v = mn_xgrow(v, &cap, 40, sizeof(*v));
+	assert_int_equal(cap, 64);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(v[i], i);
+	free(v);
+}
+
+static volatile sig_atomic_t test_stop;
+
+static void test_signal_stop_on_sets_the_flag_and_ignores(void **state)
+{
+	struct sigaction old_term, old_pipe, now;
+
+	sigaction(SIGTERM, NULL, &old_term);
+	sigaction(SIGPIPE, NULL, &old_pipe);
+	mn_signal_stop_on(&test_stop, (const int[]){ SIGTERM, 0 }, (const int[]){ SIGPIPE, 0 });
+	sigaction(SIGTERM, NULL, &now);
+	assert_false(now.sa_flags & SA_RESTART);
+	raise(SIGPIPE);
+	assert_int_equal(test_stop, 0);
+	raise(SIGTERM);
+	assert_int_equal(test_stop, 1);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 }
 
 static void test_json_compact_escapes_and_keeps_slash_and_utf8(void **state)
@@ -488,6 +524,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap_is_sticky),
+		cmocka_unit_test(test_xgrow_doubles_from_16_and_keeps_contents),
+		cmocka_unit_test(test_signal_stop_on_sets_the_flag_and_ignores),
 		cmocka_unit_test(test_json_compact_escapes_and_keeps_slash_and_utf8),
 		cmocka_unit_test(test_json_reals_shortest_round_trip),
 		cmocka_unit_test(test_json_parse_rejects_duplicate_keys),
