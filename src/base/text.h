@@ -48,4 +48,17 @@ uint64_t mn_text_hash64(const void *data, size_t len, uint64_t seed);
 char *mn_text_trim(char *s);
 bool mn_text_is_blank(const char *s, size_t len);
 
+/* ASCII character classes that do not depend on the locale. */
+/* ' ', \t, \n, \v, \f, \r (C isspace in the "C" locale) */
+static inline bool mn_ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* A-Z to a-z; every other byte as is. */
+static inline char mn_ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
 #endif

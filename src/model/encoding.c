@@ -308,11 +308,6 @@ bool mn_encoding_check(const json_t *enc, char *why, size_t why_len)
 
 /* ---- normalisation ---- */
 
-static bool ascii_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 /* Trimmed, ASCII-lowercased copy of (s, len) as a new JSON string (ASCII
  * only, so the result does not depend on the locale). */
 static json_t *lower_trim(const char *s, size_t len)
@@ -321,9 +316,9 @@ static json_t *lower_trim(const char *s, size_t len)
 	size_t a = 0, b = len;
 	json_t *r;
 
-	while (a < b && ascii_space(s[a]))
+	while (a < b && mn_ascii_space(s[a]))
 		a++;
-	while (b > a && ascii_space(s[b - 1]))
+	while (b > a && mn_ascii_space(s[b - 1]))
 		b--;
 	/* not strndup: the string may hold a NUL */
 	t = mn_xmalloc(b - a + 1);

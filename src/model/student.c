@@ -40,16 +40,6 @@
 
 /* ---- small helpers ---- */
 
-static char ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /* ======================================================================
  * 1. The model
  * ==================================================================== */
@@ -740,7 +730,7 @@ static void fix_tail(struct mn_buf *b, size_t max_chars)
 	     guard++) {
 		size_t q = b->len;
 
-		while (q && !is_ws(b->data[q - 1]))
+		while (q && !mn_ascii_space(b->data[q - 1]))
 			q--;
 		if (mn_text_utf8_chars(b->data, b->len) < max_chars) {
 			/* a full stop would extend an absolute path ending in the
@@ -752,9 +742,9 @@ static void fix_tail(struct mn_buf *b, size_t max_chars)
 			return;
 		}
 		q = b->len;
-		while (q && !is_ws(b->data[q - 1]))
+		while (q && !mn_ascii_space(b->data[q - 1]))
 			q--;
-		while (q && (is_ws(b->data[q - 1]) || strchr(",;:-(", b->data[q - 1])))
+		while (q && (mn_ascii_space(b->data[q - 1]) || strchr(",;:-(", b->data[q - 1])))
 			q--;
 		if (!q) {
 			/* one long word: end it with an ellipsis instead */
@@ -1008,7 +998,7 @@ static void lower_token(char *out, size_t cap, const char *s, size_t len)
 	size_t n = len < cap - 1 ? len : cap - 1;
 
 	for (size_t i = 0; i < n; i++)
-		out[i] = ascii_lower(s[i]);
+		out[i] = mn_ascii_lower(s[i]);
 	out[n] = '\0';
 }
 
@@ -1028,7 +1018,7 @@ static json_t *build_actions(struct encode_ctx *c)
 
 		if (!(t->cls & MN_FEATURES_VERB))
 			continue;
-		while (a < end && is_ws((char)c->text[a]))
+		while (a < end && mn_ascii_space(c->text[a]))
 			a++;
 		b = a;
 		while (b < end) {
@@ -1037,11 +1027,11 @@ static json_t *build_actions(struct encode_ctx *c)
 			if (ch == ',' || ch == ';' || ch == '!' || ch == '?' || ch == '(')
 				break;
 			if ((ch == '.' || ch == ':') &&
-			    (b + 1 == end || is_ws((char)c->text[b + 1])))
+			    (b + 1 == end || mn_ascii_space(c->text[b + 1])))
 				break;
 			b++;
 		}
-		while (b > a && is_ws((char)c->text[b - 1]))
+		while (b > a && mn_ascii_space(c->text[b - 1]))
 			b--;
 		if (b == a)
 			continue;
@@ -1135,7 +1125,7 @@ int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_
 	c.text = mn_features_normalize(content ? content : "", len, &c.len);
 	c.lower = mn_xmalloc(c.len + 1);
 	for (size_t i = 0; i <= c.len; i++)
-		c.lower[i] = ascii_lower(c.text[i]);
+		c.lower[i] = mn_ascii_lower(c.text[i]);
 	mn_features_vec_init(&c.vec, s->fp.dim_bits);
 	mn_features_doc_init(&c.doc);
 	mn_features_analyze(&c.doc, c.text, c.len, source, type);
@@ -1380,7 +1370,7 @@ static bool sentence_selected(const char *s, size_t len, const char *target, siz
 	struct token_scan sc = { tset, NULL, 0, 0 };
 
 	for (size_t i = 0; i < len; i++)
-		low[i] = ascii_lower(s[i]);
+		low[i] = mn_ascii_lower(s[i]);
 	found = len && tlen && memmem(target, tlen, low, len);
 	free(low);
 	if (found)
@@ -1402,15 +1392,15 @@ static bool concept_selected(const char *term, const json_t *concepts)
 		if (!c)
 			continue;
 		b = strlen(c);
-		while (a < b && is_ws(c[a]))
+		while (a < b && mn_ascii_space(c[a]))
 			a++;
-		while (b > a && is_ws(c[b - 1]))
+		while (b > a && mn_ascii_space(c[b - 1]))
 			b--;
 		if (b - a != n)
 			continue;
 		size_t k = 0;
 
-		while (k < n && ascii_lower(c[a + k]) == term[k])
+		while (k < n && mn_ascii_lower(c[a + k]) == term[k])
 			k++;
 		if (k == n)
 			return true;
@@ -1444,7 +1434,7 @@ static void process_row(struct trainset *ts, struct train_scratch *sc,
 	mn_buf_addc(&target, '\n');
 	mn_buf_adds(&target, t->gist ? t->gist : "");
 	for (size_t i = 0; i < target.len; i++)
-		target.data[i] = ascii_lower(target.data[i]);
+		target.data[i] = mn_ascii_lower(target.data[i]);
 	tset.cap = 16;
 	while (tset.cap < target.len)
 		tset.cap *= 2;

@@ -735,11 +735,6 @@ static bool ascii_word(unsigned char c)
 	       c == '_';
 }
 
-static bool ascii_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
 static bool ascii_lower(unsigned char c)
 {
 	return c >= 'a' && c <= 'z';
@@ -761,13 +756,13 @@ static bool maybe_name_at(enum re_kind kind, const unsigned char *s, size_t len,
 	switch (kind) {
 	case RE_MULTI: /* \b[A-Z][a-z]+ then \s */
 		return (p == 0 || !ascii_word(s[p - 1])) && q < len &&
-		       (s[q] >= 0x80 || ascii_space(s[q]));
+		       (s[q] >= 0x80 || mn_ascii_space(s[q]));
 	case RE_SINGLE: /* (?<=[a-z,;]\s) then [A-Z][a-z]{2,}\b */
 		if (q < p + 3 || p < 2 || (q < len && ascii_word(s[q])))
 			return false;
 		if (s[p - 1] >= 0x80)
 			return true;
-		return ascii_space(s[p - 1]) &&
+		return mn_ascii_space(s[p - 1]) &&
 		       (ascii_lower(s[p - 2]) || s[p - 2] == ',' || s[p - 2] == ';');
 	default: /* CamelCase: \b[A-Z][a-z]+[A-Z]\w */
 		return (p == 0 || !ascii_word(s[p - 1])) && q + 1 < len && ascii_upper(s[q]) &&
