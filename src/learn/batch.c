@@ -83,10 +83,7 @@ static void items_release(struct items *l)
 
 static struct item *items_push(struct items *l)
 {
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? l->alloc * 2 : 64;
-		l->v = mn_xrealloc(l->v, l->alloc * sizeof(*l->v));
-	}
+	l->v = mn_xgrow(l->v, &l->alloc, l->n + 1, sizeof(*l->v));
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	return &l->v[l->n++];
 }

@@ -109,11 +109,8 @@ int mn_evalset_load(struct mn_evalset *s, const char *path, struct mn_err *err)
 				it.input = mn_xstrdup(
 					json_string_value(json_object_get(row, "raw_input")));
 				it.target = json_incref(json_object_get(row, "encoded"));
-				if (s->n == s->alloc) {
-					s->alloc = s->alloc ? s->alloc * 2 : 64;
-					s->items =
-						mn_xrealloc(s->items, s->alloc * sizeof(*s->items));
-				}
+				s->items =
+					mn_xgrow(s->items, &s->alloc, s->n + 1, sizeof(*s->items));
 				s->items[s->n++] = it;
 			}
 		}

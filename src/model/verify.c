@@ -651,10 +651,7 @@ static void ents_commit(struct ents *e, size_t off)
 		}
 		h = (h + 1) & (e->nslots - 1);
 	}
-	if (e->n == e->alloc) {
-		e->alloc = e->alloc ? e->alloc * 2 : 32;
-		e->it = mn_xrealloc(e->it, e->alloc * sizeof(*e->it));
-	}
+	e->it = mn_xgrow(e->it, &e->alloc, e->n + 1, sizeof(*e->it));
 	e->it[e->n].off = off;
 	e->it[e->n].len = len;
 	e->it[e->n].hash = hash;
