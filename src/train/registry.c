@@ -318,12 +318,16 @@ static int point_current(struct mn_ctx *a, const char *student, const char *vers
 	return ret;
 }
 
-/* Tell a serving process to load the artifact (registry.deploy_command). */
+/* Tell a serving process to load the artifact (registry.deploy_command).
+ * Runs after every swap of `current`, including one back to the shipped
+ * default: then {artifact} is "" and {version} is "default", so the server
+ * goes back to its base model. */
 static int run_deploy_command(struct mn_ctx *a, const char *student, const char *version,
 			      int log_fd, struct mn_err *err)
 {
 	char *dir = mn_registry_version_dir(a, student, version);
-	struct mn_argv_var vars[] = { { "artifact", dir ? dir : "" }, { "version", version },
+	struct mn_argv_var vars[] = { { "artifact", dir ? dir : "" },
+				      { "version", dir ? version : MN_REGISTRY_DEFAULT },
 				      { "student", student } };
 	char **argv = mn_argv_expand(&a->cfg.learning.registry.deploy_command, vars, 3);
 	struct mn_proc_result r;
@@ -627,7 +631,8 @@ int mn_registry_rollback(struct mn_ctx *a, char to[16], const char *student,
 	if (ret)
 		goto out;
 	ret = point_current(a, student, target, err);
-	if (!ret && strcmp(target, MN_REGISTRY_DEFAULT))
+	/* also back to the default: the server must drop the rolled-back adapter */
+	if (!ret)
 		ret = run_deploy_command(a, student, target, -1, err);
 	if (ret) {
 		struct mn_err e2 = MN_ERR_INIT;
@@ -656,6 +661,7 @@ int mn_registry_pin(struct mn_ctx *a, const char *student, const char *version,
 {
 	struct mn_model_version t;
 	char *key = NULL, *dir = NULL;
+	char prev[16];
 	int fd = -1, ret;
 
 	memset(&t, 0, sizeof(t));
@@ -676,9 +682,18 @@ int mn_registry_pin(struct mn_ctx *a, const char *student, const char *version,
 			goto out;
 		}
 	}
+	mn_registry_current(a, student, prev);
 	ret = point_current(a, student, version, err);
-	if (!ret && strcmp(version, MN_REGISTRY_DEFAULT))
+	if (!ret) {
 		ret = run_deploy_command(a, student, version, -1, err);
+		if (ret) {
+			struct mn_err e2 = MN_ERR_INIT;
+
+			if (point_current(a, student, prev, &e2))
+				mn_error("registry", "could not restore current to '%s': %s",
+					 prev, e2.msg);
+		}
+	}
 	if (!ret && strcmp(version, MN_REGISTRY_DEFAULT))
 		ret = mn_store_model_set_state(a->store, student, version, "deployed", err);
 	if (ret)

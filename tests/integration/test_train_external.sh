@@ -51,3 +51,9 @@ D2="$MNEMO_HOME/training/requests/$(json_get "$T/r2.json" "d['id']")"
 check "external: second run against v0001" test "$(json_get "$D2/gate.json" "d['incumbent_version']")" = v0001
 check "external: second run deployed" test "$(json_get "$T/r2.json" "d['state']")" = deployed
 check "external: model list" sh -c "'$MNEMO' model list --json | grep -q '\"v0002\"'"
+
+# a rollback back to the shipped default tells the server too: {version}
+# "default", {artifact} "" (the server goes back to its base model)
+check "external: rollback to the default" "$MNEMO" model rollback default
+check "external: no current link after rollback to the default" test ! -e "$MNEMO_HOME/models/fake-model/current"
+check "external: deploy_command told about the default" test "$(tail -n 1 "$T/deployed.txt")" = "default "

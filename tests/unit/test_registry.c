@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "base/argv.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "train/registry.h"
@@ -160,6 +161,69 @@ static void test_rollback_to_previous_then_default(void **state)
 			 MN_ENOTFOUND);
 }
 
+static void file_eq(const char *path, const char *want)
+{
+	char buf[4096];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	assert_string_equal(buf, want);
+}
+
+/* deploy_command runs after every swap of `current`, also back to the
+ * shipped default ({version} "default", {artifact} ""), so a serving
+ * process drops the rolled-back adapter; if it fails, current stays. */
+static void test_deploy_command_on_rollback_to_default(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char *log = mn_xasprintf("%s/deploy.log", f->dir);
+	char *script = mn_xasprintf("printf '%%s|%%s\\n' \"$0\" \"$1\" >> '%s'; "
+				    "[ ! -e '%s.fail' ]", log, log);
+	char *fail = mn_xasprintf("%s.fail", log);
+	char *want1 = mn_xasprintf("v0001|%s/models/builtin/v0001\n", f->a.home);
+	char *want;
+	const char *tmpl[] = { "/bin/sh", "-c", script, "{version}", "{artifact}" };
+	char **argv = mn_xcalloc(6, sizeof(char *));
+	char v[16], to[16], cur[16];
+
+	/* owned by the config from here on (mn_ctx_close frees it) */
+	mn_argv_release(&f->a.cfg.learning.registry.deploy_command);
+	for (int i = 0; i < 5; i++)
+		argv[i] = mn_xstrdup(tmpl[i]);
+	f->a.cfg.learning.registry.deploy_command.v = argv;
+	f->a.cfg.learning.registry.deploy_command.n = 5;
+	reg_deploy(f, v);
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", NULL, "test", &err), 0);
+	assert_string_equal(to, "default");
+	want = mn_xasprintf("%sdefault|\n", want1);
+	file_eq(log, want);
+	free(want);
+	/* pin moves current back to v0001, then to the default */
+	assert_int_equal(mn_registry_pin(&f->a, "builtin", "v0001", &err), 0);
+	assert_int_equal(mn_registry_pin(&f->a, "builtin", "default", &err), 0);
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "");
+	want = mn_xasprintf("%sdefault|\n%sdefault|\n", want1, want1);
+	file_eq(log, want);
+	free(want);
+	/* a failing deploy command keeps current where it was */
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", "v0001", "test", &err), 0);
+	tu_write(fail, "");
+	assert_int_equal(mn_registry_rollback(&f->a, to, "builtin", NULL, "test", &err),
+			 MN_EFAIL);
+	mn_registry_current(&f->a, "builtin", cur);
+	assert_string_equal(cur, "v0001");
+	free(log);
+	free(script);
+	free(fail);
+	free(want1);
+}
+
 static void test_prune_keeps_configured_versions(void **state)
 {
 	struct fx *f = *state;
@@ -284,6 +348,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deploy_points_current_relative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_keeps_current, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_to_previous_then_default, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_deploy_command_on_rollback_to_default, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_configured_versions, setup,
 						teardown),
