@@ -104,7 +104,7 @@ lint:
 		-iquote src $(PKG_CFLAGS)
 
 install:
-	@$(MAKE) --no-print-directory B=build-release WERROR= all
+	@$(MAKE) --no-print-directory B=build-release WERROR= EXTRA_CFLAGS="-ffile-prefix-map=$(CURDIR)=." all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mnemo
 	install -m 0755 build-release/mnemo $(DESTDIR)$(PREFIX)/bin/mnemo
 	cp -r data/. $(DESTDIR)$(PREFIX)/share/mnemo/
