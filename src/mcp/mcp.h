@@ -23,26 +23,17 @@
 #include "app/app.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "mcp/mcp_tools.h"
 
 /* The newest protocol revision the server speaks, answered when the
  * client asks for one it does not know. It also speaks 2025-06-18,
  * 2025-03-26 (the only one with JSON-RPC batches) and 2024-11-05. */
 #define MN_MCP_PROTOCOL_LATEST "2025-11-25"
 
-/* Limits of the server's own, on top of base/limits.h; each is the
- * maxLength (in bytes, which bounds the characters too) or maxItems its
- * inputSchema declares, and is enforced as a tool error. */
-#define MN_MCP_LABEL_MAX 256  /* type, source, project */
-#define MN_MCP_ID_MAX 64      /* memory, query and request ids; since */
-#define MN_MCP_NOTE_MAX 4096  /* train_model's reason */
-#define MN_MCP_BATCH_MAX 100  /* messages in one JSON-RPC batch (2025-03-26) */
-
-/* JSON-RPC error codes used by the server. */
-#define MN_MCP_PARSE_ERROR (-32700)
-#define MN_MCP_INVALID_REQUEST (-32600)
-#define MN_MCP_METHOD_NOT_FOUND (-32601)
-#define MN_MCP_INVALID_PARAMS (-32602)
-#define MN_MCP_INTERNAL_ERROR (-32603)
+/* Messages in one JSON-RPC batch (2025-03-26). The tools' own limits
+ * (MN_MCP_LABEL_MAX, ...) and the JSON-RPC error codes (MN_MCP_PARSE_ERROR,
+ * ...) are in mcp/mcp_tools.h. */
+#define MN_MCP_BATCH_MAX 100
 
 struct mn_mcp;
 
