@@ -39,6 +39,7 @@
 #include "base/mem.h"
 #include "core/datadir.h"
 #include "model/student.h"
+#include "train/student_train.h"
 
 #define N_TRAIN      1000
 #define N_HOLDOUT    300

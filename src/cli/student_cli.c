@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/text.h"
 #include "model/student.h"
+#include "train/student_train.h"
 
 static const char usage[] =
 	"usage: mnemo trainer builtin --batch-dir DIR --out DIR [--incumbent DIR] [--seed N]\n"

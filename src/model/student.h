@@ -1,13 +1,12 @@
 /*
  * student.h - the builtin student (DESIGN §8): an extractive, faithful
  * encoder whose judgment fields come from small linear models over hashed
- * text features (LIBLINEAR heads), and its deterministic trainer.
+ * text features (LIBLINEAR heads): the model format and inference.
  *
  * Calling sequence: mn_student_load(&s, dir, &err) or
  * mn_student_load_default(&s, &err); mn_student_encode(...) any number of
  * times (read-only, thread-safe); mn_student_free(s).
- * Training: mn_student_train(&opts, &err) reads a batch directory and
- * writes a model directory. The file format is docs/model-format.md, the
+ * The trainer is train/student_train.h. The file format is docs/model-format.md, the
  * design docs/builtin-student.md; the features live in features.c.
  */
 #ifndef MN_STUDENT_H
@@ -46,22 +45,6 @@ const char *mn_student_version(const struct mn_student *s);
  * MN_EINVAL only for NULL arguments (content may be NULL when len is 0). */
 int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_confidence,
 		      const char *content, size_t len, const char *source, const char *type);
-
-struct mn_student_train_opts {
-	const char *batch_dir;   /* reads train.raw.jsonl, valid.raw.jsonl if present */
-	const char *out_dir;     /* writes model.bin + metrics.json */
-	const char *incumbent;   /* model dir to warm-start from, may be NULL */
-	uint64_t seed;
-	bool progress;           /* progress lines on stderr */
-};
-
-/* Train on <batch_dir>/train.raw.jsonl (DESIGN §7.1 raw rows; invalid
- * lines are skipped with a warning, MN_EINVAL when none is usable,
- * MN_ENOTFOUND without the file) and write <out_dir>/model.bin (atomically)
- * and <out_dir>/metrics.json. Deterministic: the same rows, incumbent and
- * seed give byte-identical files. An incumbent that cannot be loaded or
- * hashes features differently means a cold start with a warning. */
-int mn_student_train(const struct mn_student_train_opts *o, struct mn_err *err);
 
 /* mn_eval_encode_fn (evalset.h) for a loaded builtin student (payload =
  * the struct mn_student). */

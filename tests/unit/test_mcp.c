@@ -16,6 +16,7 @@
 #include "core/datadir.h"
 #include "mcp/mcp.h"
 #include "model/student.h"
+#include "train/student_train.h"
 
 struct fixture {
 	char *dir;

@@ -26,6 +26,7 @@
 #include "model/encoding.h"
 #include "model/evalset.h"
 #include "model/student.h"
+#include "train/student_train.h"
 #include "cli/student_cli.h"
 #include "model/verify.h"
 
