@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/text.h"
+#include "store/store_learn.h"
 #include "train/dream.h"
 #include "model/encoding.h"
 #include "model/prompt.h"

@@ -11,7 +11,7 @@
 
 #include "base/err.h"
 #include "core/config.h"
-#include "store/store.h"
+#include "store/store_learn.h"
 
 struct mn_exp_signals {
 	double epr;

@@ -187,44 +187,11 @@ int mn_store_feedback(struct mn_store *st, size_t *out_n, const char *query_id,
 		      const char *rating, const char *const *memory_ids, size_t n_ids,
 		      const char *session, struct mn_err *err);
 
-/* ---- experience buffer ---- */
-
-struct mn_exp_row {
-	char id[37];
-	char memory_id[37];
-	char raw_id[37];
-	char *encoder_version;
-	double epr, fr, np, confidence;
-	bool sc, ted, mig, fallback;
-	json_t *flags;
-	double recall_score; /* < 0 when no ratings */
-	int recall_count;
-	char category[20];
-	char *corrected_output;  /* JSON text or NULL */
-	double corrected_epr;
-	char *correction_source;
-	int correction_attempts;
-	char *batch_id, *trained_in_run;
-	char *gist;              /* of the memory, for listings */
-	char created_at[MN_TIME_LEN];
-};
-
-void mn_exp_row_release(struct mn_exp_row *r);
-void mn_exp_rows_free(struct mn_exp_row *rows, size_t n);
-/* List rows, newest first; category NULL = all. */
-int mn_store_exp_list(struct mn_store *st, struct mn_exp_row **out, size_t *out_n,
-		      const char *category, int limit, struct mn_err *err);
-/* Counts per category into a new JSON object {"gold":n,...,"total":n}. */
-int mn_store_exp_stats(struct mn_store *st, json_t **out, struct mn_err *err);
-/* Set a row's category. */
-int mn_store_exp_set_category(struct mn_store *st, const char *id, const char *category,
-			      struct mn_err *err);
-/* Record a correction (teacher or human). metrics may be NULL. */
-int mn_store_exp_set_correction(struct mn_store *st, const char *memory_id,
-				const char *corrected_json, double epr, double fr, bool sc,
-				const char *source, struct mn_err *err);
-
 /* ---- status ---- */
+
+/* Experience-buffer counts per category into a new JSON object
+ * {"gold":n,...,"total":n}. */
+int mn_store_exp_stats(struct mn_store *st, json_t **out, struct mn_err *err);
 
 /* Counts for `mnemo status`: raw by state, memories, buffer by category,
  * recall log size. New JSON object. */

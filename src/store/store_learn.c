@@ -616,3 +616,151 @@ int mn_store_learn_quality_window(struct mn_store *st, struct mn_learn_window *o
 	out->sc_rate = n ? sum_sc / n : 0;
 	return 0;
 }
+
+/* ---- experience buffer ---- */
+
+void mn_exp_row_release(struct mn_exp_row *r)
+{
+	if (!r)
+		return;
+	free(r->encoder_version);
+	json_decref(r->flags);
+	free(r->corrected_output);
+	free(r->correction_source);
+	free(r->batch_id);
+	free(r->trained_in_run);
+	free(r->gist);
+	memset(r, 0, sizeof(*r));
+}
+
+void mn_exp_rows_free(struct mn_exp_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mn_exp_row_release(&rows[i]);
+	free(rows);
+}
+
+#define EXP_COLS "b.id, b.memory_id, b.raw_id, b.encoder_version, b.epr, b.fr, b.np," \
+		 " b.confidence, b.sc, b.ted, b.mig, b.fallback, b.flags, b.recall_score," \
+		 " b.recall_count, b.category, b.corrected_output, b.corrected_epr," \
+		 " b.correction_source, b.correction_attempts, b.batch_id, b.trained_in_run," \
+		 " m.gist, b.created_at"
+
+void mn_store_read_exp_row(struct mn_exp_row *r, sqlite3_stmt *s);
+
+void mn_store_read_exp_row(struct mn_exp_row *r, sqlite3_stmt *s)
+{
+	memset(r, 0, sizeof(*r));
+	mn_store_col_copy(r->id, sizeof(r->id), s, 0);
+	mn_store_col_copy(r->memory_id, sizeof(r->memory_id), s, 1);
+	mn_store_col_copy(r->raw_id, sizeof(r->raw_id), s, 2);
+	r->encoder_version = mn_store_col_dup(s, 3);
+	r->epr = sqlite3_column_double(s, 4);
+	r->fr = sqlite3_column_double(s, 5);
+	r->np = sqlite3_column_double(s, 6);
+	r->confidence = sqlite3_column_double(s, 7);
+	r->sc = sqlite3_column_int(s, 8);
+	r->ted = sqlite3_column_int(s, 9);
+	r->mig = sqlite3_column_int(s, 10);
+	r->fallback = sqlite3_column_int(s, 11);
+	r->flags = mn_store_col_json(s, 12);
+	if (!r->flags)
+		r->flags = json_array();
+	r->recall_score = sqlite3_column_type(s, 13) == SQLITE_NULL ? -1.0
+								    : sqlite3_column_double(s, 13);
+	r->recall_count = sqlite3_column_int(s, 14);
+	mn_store_col_copy(r->category, sizeof(r->category), s, 15);
+	r->corrected_output = mn_store_col_dup(s, 16);
+	r->corrected_epr = sqlite3_column_double(s, 17);
+	r->correction_source = mn_store_col_dup(s, 18);
+	r->correction_attempts = sqlite3_column_int(s, 19);
+	r->batch_id = mn_store_col_dup(s, 20);
+	r->trained_in_run = mn_store_col_dup(s, 21);
+	r->gist = mn_store_col_dup(s, 22);
+	mn_store_col_copy(r->created_at, sizeof(r->created_at), s, 23);
+}
+
+int mn_store_exp_list(struct mn_store *st, struct mn_exp_row **out, size_t *out_n,
+		      const char *category, int limit, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT " EXP_COLS " FROM experience_buffer b JOIN memories m ON m.id = b.memory_id"
+		" WHERE (?1 IS NULL OR b.category = ?1)"
+		" ORDER BY b.created_at DESC, b.rowid DESC LIMIT ?2";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	struct mn_exp_row *rows = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*out_n = 0;
+	if (!s)
+		return MN_EIO;
+	mn_store_bind_text(s, 1, category);
+	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rows = mn_xgrow(rows, &alloc, n + 1, sizeof(*rows));
+		mn_store_read_exp_row(&rows[n++], s);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		mn_exp_rows_free(rows, n);
+		return mn_store_fail(st, err, "list experience buffer");
+	}
+	*out = rows;
+	*out_n = n;
+	return 0;
+}
+
+int mn_store_exp_set_category(struct mn_store *st, const char *id, const char *category,
+			      struct mn_err *err)
+{
+	static const char *const sql =
+		"UPDATE experience_buffer SET category = ?2, updated_at = ?3"
+		" WHERE id = ?1 AND category != ?2";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	char now[MN_TIME_LEN];
+
+	if (!s)
+		return MN_EIO;
+	mn_time_now_str(now);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+	return mn_store_step_done(st, s, err, "set experience category");
+}
+
+int mn_store_exp_set_correction(struct mn_store *st, const char *memory_id,
+				const char *corrected_json, double epr, double fr, bool sc,
+				const char *source, struct mn_err *err)
+{
+	/* A human correction wins: a teacher never overwrites it. */
+	static const char *const sql =
+		"UPDATE experience_buffer SET corrected_output = ?2, corrected_epr = ?3,"
+		" corrected_fr = ?4, corrected_sc = ?5, correction_source = ?6, corrected_at = ?7,"
+		" correction_error = NULL, updated_at = ?7"
+		" WHERE memory_id = ?1 AND (?6 = 'human' OR correction_source IS NULL"
+		"   OR correction_source != 'human')";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	char now[MN_TIME_LEN];
+	int ret;
+
+	if (!s)
+		return MN_EIO;
+	mn_time_now_str(now);
+	sqlite3_bind_text(s, 1, memory_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, corrected_json, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 3, epr);
+	sqlite3_bind_double(s, 4, fr);
+	sqlite3_bind_int(s, 5, sc);
+	sqlite3_bind_text(s, 6, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
+	ret = mn_store_step_done(st, s, err, "store correction");
+	if (!ret && sqlite3_changes(st->db) == 0)
+		ret = mn_err_set(err, MN_ENOTFOUND,
+				 "no experience row for memory '%s' (or it has a human correction)",
+				 memory_id);
+	return ret;
+}
+
+/* ---- status ---- */

@@ -22,6 +22,7 @@
 #include "base/mem.h"
 #include "base/timeutil.h"
 #include "store/store.h"
+#include "store/store_learn.h"
 
 extern char **environ;
 

@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "base/timeutil.h"
 #include "store/store.h"
+#include "store/store_learn.h"
 /* for the connection: tests step in between a recall's statements */
 #include "store/store_internal.h"
 
