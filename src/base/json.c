@@ -8,6 +8,7 @@
 #include "base/file.h"
 #include "base/limits.h"
 #include "base/mem.h"
+#include "base/text.h"
 
 void mn_json_format_real(char out[32], double d)
 {
@@ -203,4 +204,51 @@ double mn_json_num(const json_t *obj, const char *key, double def)
 	const json_t *v = json_object_get(obj, key);
 
 	return json_is_number(v) ? json_number_value(v) : def;
+}
+
+json_t *mn_json_safe_stringn(const char *s, size_t len)
+{
+	size_t ok = mn_text_utf8_invalid_at(s, len);
+	json_t *v = json_stringn(s, ok);
+
+	return v ? v : json_string("");
+}
+
+json_t *mn_json_safe_string(const char *s)
+{
+	return mn_json_safe_stringn(s ? s : "", s ? strlen(s) : 0);
+}
+
+bool mn_json_has_nul(const json_t *v)
+{
+	return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
+}
+
+bool mn_json_str_is(const json_t *v, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return json_is_string(v) && json_string_length(v) == n &&
+	       !memcmp(json_string_value(v), lit, n);
+}
+
+const char *mn_json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
 }

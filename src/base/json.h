@@ -32,4 +32,17 @@ int mn_json_write_file(const char *path, const json_t *v, struct mn_err *err);
 const char *mn_json_str(const json_t *obj, const char *key, const char *def);
 double mn_json_num(const json_t *obj, const char *key, double def);
 
+/* A JSON string of (s, len), cut before the first invalid UTF-8 byte, so
+ * text from messages, errors or truncated buffers never makes jansson
+ * return NULL. New reference. _string: NUL-terminated s, NULL = "". */
+json_t *mn_json_safe_stringn(const char *s, size_t len);
+json_t *mn_json_safe_string(const char *s);
+/* Does the JSON string v hold a NUL byte (JSON_ALLOW_NUL)? */
+bool mn_json_has_nul(const json_t *v);
+/* Is v a string of exactly the bytes of lit? A NUL inside v never cuts the
+ * comparison short. */
+bool mn_json_str_is(const json_t *v, const char *lit);
+/* The JSON type of v for messages: "an object", "a string", ... */
+const char *mn_json_kind(const json_t *v);
+
 #endif

@@ -71,38 +71,6 @@ struct mn_mcp {
 
 /* ---- JSON helpers ---- */
 
-/* A JSON string of (s, len), cut before the first invalid UTF-8 byte so
- * text from messages, errors or truncated buffers can never make jansson
- * return NULL. */
-static json_t *safe_stringn(const char *s, size_t len)
-{
-	size_t ok = mn_text_utf8_invalid_at(s, len);
-	json_t *v = json_stringn(s, ok);
-
-	return v ? v : json_string("");
-}
-
-static json_t *safe_string(const char *s)
-{
-	return safe_stringn(s ? s : "", s ? strlen(s) : 0);
-}
-
-/* Does (s, len) hold a NUL byte? (strings may, JSON_ALLOW_NUL) */
-static bool has_nul(const json_t *v)
-{
-	return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
-}
-
-/* Is v a string of exactly the bytes of lit? A NUL inside v never cuts the
- * comparison short. */
-static bool str_is(const json_t *v, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return json_is_string(v) && json_string_length(v) == n &&
-	       !memcmp(json_string_value(v), lit, n);
-}
-
 /* ---- JSON-RPC ---- */
 
 struct reply {
@@ -137,7 +105,7 @@ static json_t *reply_json(const struct reply *r)
 	if (r->code)
 		json_object_set_new(o, "error",
 				    json_pack("{s:i,s:o}", "code", r->code, "message",
-					      safe_string(r->msg)));
+					      mn_json_safe_string(r->msg)));
 	else
 		json_object_set_new(o, "result", r->result ? json_incref(r->result)
 							     : json_object());
@@ -162,7 +130,7 @@ static void do_initialize(struct mn_mcp *m, const json_t *params, struct reply *
 		return;
 	}
 	for (const char *const *v = protocol_versions; pv && *v; v++)
-		if (str_is(pv, *v))
+		if (mn_json_str_is(pv, *v))
 			chosen = *v;
 	snprintf(m->protocol, sizeof(m->protocol), "%s", chosen);
 	mn_info("mcp", "client '%.64s' initialized, protocol %s",
@@ -199,21 +167,21 @@ static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *
 static void dispatch(struct mn_mcp *m, const json_t *method, const json_t *params,
 		     bool in_batch, struct reply *r)
 {
-	if (str_is(method, "initialize")) {
+	if (mn_json_str_is(method, "initialize")) {
 		if (in_batch)
 			reply_error(r, MN_MCP_INVALID_REQUEST,
 				    "initialize must not be part of a JSON-RPC batch");
 		else
 			do_initialize(m, params, r);
-	} else if (str_is(method, "ping")) {
+	} else if (mn_json_str_is(method, "ping")) {
 		r->result = json_object();
-	} else if (str_is(method, "tools/list")) {
+	} else if (mn_json_str_is(method, "tools/list")) {
 		do_tools_list(m, params, r);
-	} else if (str_is(method, "tools/call")) {
+	} else if (mn_json_str_is(method, "tools/call")) {
 		do_tools_call(m, params, r);
 	} else {
 		reply_error(r, MN_MCP_METHOD_NOT_FOUND, "method '%.64s%s' not found",
-			    json_string_value(method), has_nul(method) ? "\\u0000..." : "");
+			    json_string_value(method), mn_json_has_nul(method) ? "\\u0000..." : "");
 	}
 }
 
@@ -256,7 +224,7 @@ static json_t *answer_message(struct mn_mcp *m, const json_t *msg, bool in_batch
 		goto answer;
 	}
 	r.id = (json_t *)id;
-	if (!str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
+	if (!mn_json_str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
 		reply_error(&r, MN_MCP_INVALID_REQUEST, "jsonrpc must be \"2.0\"");
 		goto answer;
 	}
@@ -375,13 +343,13 @@ static bool answer_invalid_utf8(const char *line, size_t len, size_t bad, struct
 	params = json_object_get(msg, "params");
 	if (!json_is_object(msg) || !valid_id(id) ||
 	    !json_is_string(json_object_get(msg, "method")) ||
-	    !str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
+	    !mn_json_str_is(json_object_get(msg, "jsonrpc"), "2.0")) {
 		answered = false;
 		goto out;
 	}
 	r.id = id;
 	arg = bad_argument(json_object_get(params, "arguments"));
-	if (str_is(json_object_get(msg, "method"), "tools/call") &&
+	if (mn_json_str_is(json_object_get(msg, "method"), "tools/call") &&
 	    json_is_string(json_object_get(params, "name"))) {
 		struct mn_buf text = MN_BUF_INIT;
 

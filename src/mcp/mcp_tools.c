@@ -43,55 +43,6 @@
 
 /* ---- JSON helpers ---- */
 
-/* A JSON string of (s, len), cut before the first invalid UTF-8 byte so
- * text from messages, errors or truncated buffers can never make jansson
- * return NULL. */
-static json_t *safe_stringn(const char *s, size_t len)
-{
-	size_t ok = mn_text_utf8_invalid_at(s, len);
-	json_t *v = json_stringn(s, ok);
-
-	return v ? v : json_string("");
-}
-
-/* Does (s, len) hold a NUL byte? (strings may, JSON_ALLOW_NUL) */
-static bool has_nul(const json_t *v)
-{
-	return memchr(json_string_value(v), '\0', json_string_length(v)) != NULL;
-}
-
-/* Is v a string of exactly the bytes of lit? A NUL inside v never cuts the
- * comparison short. */
-static bool str_is(const json_t *v, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return json_is_string(v) && json_string_length(v) == n &&
-	       !memcmp(json_string_value(v), lit, n);
-}
-
-/* The JSON type of v, for messages. */
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /* ---- tool table ---- */
 
 enum arg_type { ARG_STRING, ARG_INTEGER, ARG_OBJECT, ARG_STRING_ARRAY };
@@ -389,7 +340,7 @@ static const struct tool tools[] = {
 static const struct tool *find_tool(const json_t *name)
 {
 	for (const struct tool *t = tools; t->name; t++)
-		if (str_is(name, t->name))
+		if (mn_json_str_is(name, t->name))
 			return t;
 	return NULL;
 }
@@ -612,7 +563,7 @@ static bool check_shape(struct call *c, const struct tool *t)
 		}
 		if (!arg_type_ok(a, v)) {
 			call_fail(c, "argument '%s' of tool '%s' must be %s, not %s", a->name,
-				  t->name, type_name(a->type), json_kind(v));
+				  t->name, type_name(a->type), mn_json_kind(v));
 			return false;
 		}
 	}
@@ -634,7 +585,7 @@ static bool check_values(struct call *c, const struct tool *t)
 			const char *s = json_string_value(v);
 
 			/* remember's text is checked by mn_app_remember itself */
-			if (strcmp(a->name, "text") && has_nul(v)) {
+			if (strcmp(a->name, "text") && mn_json_has_nul(v)) {
 				call_fail(c, "argument '%s' contains a NUL byte", a->name);
 				return false;
 			}
@@ -689,7 +640,7 @@ static bool check_values(struct call *c, const struct tool *t)
 			for (size_t i = 0; i < json_array_size(v); i++) {
 				const json_t *e = json_array_get(v, i);
 
-				if (has_nul(e) || mn_text_is_blank(json_string_value(e),
+				if (mn_json_has_nul(e) || mn_text_is_blank(json_string_value(e),
 								   json_string_length(e))) {
 					call_fail(c, "argument '%s' item %zu is empty or has a NUL "
 						  "byte", a->name, i);
@@ -1028,7 +979,7 @@ int mn_mcp_tools_call(struct mn_ctx *app, const char *session, const json_t *nam
 	t = find_tool(name);
 	if (!t) {
 		snprintf(msg, msg_size, "unknown tool '%.64s%s'; see tools/list",
-			 json_string_value(name), has_nul(name) ? "\\u0000..." : "");
+			 json_string_value(name), mn_json_has_nul(name) ? "\\u0000..." : "");
 		return MN_MCP_INVALID_PARAMS;
 	}
 	if (args && !json_is_object(args) && !json_is_null(args)) {
@@ -1054,7 +1005,7 @@ int mn_mcp_tools_call(struct mn_ctx *app, const char *session, const json_t *nam
 		*result = json_object();
 		json_object_set_new(*result, "content",
 				    json_pack("[{s:s,s:o}]", "type", "text",
-					      "text", safe_stringn(c.text.data ? c.text.data : "",
+					      "text", mn_json_safe_stringn(c.text.data ? c.text.data : "",
 								   c.text.len)));
 		if (c.structured)
 			json_object_set_new(*result, "structuredContent", c.structured);

@@ -369,35 +369,25 @@ static int explain_unusable(struct mn_store *st, int ret, struct mn_err *err)
 int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 {
 	struct mn_store *st = mn_xcalloc(1, sizeof(*st));
-	int fd, ret = 0;
+	int ret = 0;
 
 	*out = NULL;
 	st->path = mn_xstrdup(path);
 	ret = prepare_file(path, err);
 	if (ret)
 		goto out;
-	/* Create the file ourselves so it is 0600 from the first byte, but
-	 * never open (and close) an existing one: closing any descriptor of
-	 * the file drops every POSIX lock this process holds on it, those of
-	 * its other connections (worker threads) included, and another
-	 * process then checkpoints and resets the WAL under them: a corrupt
-	 * database. */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	if (fd < 0 && errno != EEXIST) {
-		ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
-				 strerror(errno));
-	} else if (fd < 0 && access(path, W_OK) < 0 &&
-		   (errno == EACCES || errno == EPERM || errno == EROFS) &&
-		   access(path, R_OK) == 0) {
+	/* prepare_file made sure the file exists (0600). Never open() it
+	 * ourselves: closing any descriptor of the file drops every POSIX lock
+	 * this process holds on it, those of its other connections (worker
+	 * threads) included, and another process then checkpoints and resets
+	 * the WAL under them: a corrupt database. */
+	if (access(path, W_OK) < 0 && (errno == EACCES || errno == EPERM || errno == EROFS) &&
+	    access(path, R_OK) == 0)
 		ret = open_readonly(st, err);
-	} else {
-		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				    NULL) != SQLITE_OK)
-			ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
-					 st->db ? sqlite3_errmsg(st->db) : "out of memory");
-	}
+	else if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+				 NULL) != SQLITE_OK)
+		ret = mn_err_set(err, MN_EIO, "could not open database '%s': %s", path,
+				 st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	if (ret)
 		goto out;
 	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
