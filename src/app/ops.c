@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "base/json.h"
+
 #include "train/registry.h"
 
 int mn_op_remember(struct mn_ctx *a, const struct mn_remember_in *in, json_t **out,
@@ -20,12 +22,8 @@ int mn_op_remember(struct mn_ctx *a, const struct mn_remember_in *in, json_t **o
 	*out = json_pack("{s:s,s:o,s:s}", "raw_id", r.raw_id, "memory_id",
 			 r.memory_id[0] ? json_string(r.memory_id) : json_null(), "state",
 			 r.state);
-	if (r.note[0]) {
-		json_t *note = json_string(r.note);
-
-		/* an encoder's message may not be valid UTF-8 */
-		json_object_set_new(*out, "note", note ? note : json_string("(unprintable)"));
-	}
+	if (r.note[0]) /* an encoder's message may not be valid UTF-8 */
+		json_object_set_new(*out, "note", mn_json_safe_string(r.note));
 	return 0;
 }
 
