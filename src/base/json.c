@@ -84,7 +84,18 @@ static void dump_string(struct mn_buf *out, const char *s, size_t len)
 	mn_buf_addc(out, '"');
 }
 
-void mn_json_dump(struct mn_buf *out, const json_t *v)
+/* Newline and depth * indent spaces; nothing in the compact form. */
+static void dump_newline(struct mn_buf *out, int indent, int depth)
+{
+	if (!indent)
+		return;
+	mn_buf_addc(out, '\n');
+	for (int i = 0; i < indent * depth; i++)
+		mn_buf_addc(out, ' ');
+}
+
+/* indent 0: the compact form; otherwise jansson's JSON_INDENT layout. */
+static void dump_value(struct mn_buf *out, const json_t *v, int indent, int depth)
 {
 	char num[32];
 
@@ -99,10 +110,13 @@ void mn_json_dump(struct mn_buf *out, const json_t *v)
 			if (!first)
 				mn_buf_addc(out, ',');
 			first = false;
+			dump_newline(out, indent, depth + 1);
 			dump_string(out, k, strlen(k));
-			mn_buf_addc(out, ':');
-			mn_json_dump(out, val);
+			mn_buf_adds(out, indent ? ": " : ":");
+			dump_value(out, val, indent, depth + 1);
 		}
+		if (!first)
+			dump_newline(out, indent, depth);
 		mn_buf_addc(out, '}');
 		break;
 	}
@@ -111,8 +125,11 @@ void mn_json_dump(struct mn_buf *out, const json_t *v)
 		for (size_t i = 0; i < json_array_size(v); i++) {
 			if (i)
 				mn_buf_addc(out, ',');
-			mn_json_dump(out, json_array_get(v, i));
+			dump_newline(out, indent, depth + 1);
+			dump_value(out, json_array_get(v, i), indent, depth + 1);
 		}
+		if (json_array_size(v))
+			dump_newline(out, indent, depth);
 		mn_buf_addc(out, ']');
 		break;
 	case JSON_STRING:
@@ -134,6 +151,19 @@ void mn_json_dump(struct mn_buf *out, const json_t *v)
 	default:
 		mn_buf_adds(out, "null");
 	}
+}
+
+void mn_json_dump(struct mn_buf *out, const json_t *v)
+{
+	dump_value(out, v, 0, 0);
+}
+
+char *mn_json_dumps_indent(const json_t *v, int indent)
+{
+	struct mn_buf b = MN_BUF_INIT;
+
+	dump_value(&b, v, indent < 0 ? 0 : indent, 0);
+	return mn_buf_detach(&b, NULL);
 }
 
 char *mn_json_dumps(const json_t *v)

@@ -19,6 +19,11 @@
 void mn_json_dump(struct mn_buf *out, const json_t *v);
 /* Heap string of the compact form; caller frees with free(). */
 char *mn_json_dumps(const json_t *v);
+/* Heap string of v pretty-printed as jansson's JSON_INDENT(indent) lays it
+ * out, but with the compact form's strings and shortest round-trip reals
+ * (jansson prints 0.4 as 0.40000000000000002); indent 0 is the compact
+ * form. Caller frees. */
+char *mn_json_dumps_indent(const json_t *v, int indent);
 /* Write a double in shortest round-trip form into out[32]. */
 void mn_json_format_real(char out[32], double d);
 /* Parse (s, len) strictly: duplicate keys rejected, one value only.

@@ -86,9 +86,10 @@ int mn_cli_usage(const char *cmd, const char *fmt, ...)
 
 void mn_cli_print_json(const json_t *v)
 {
-	/* Numbers at full precision: --json prints exactly the object MCP
-	 * returns as structuredContent (docs/results.md). */
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/* Numbers at full precision, in their shortest round-trip form: --json
+	 * prints exactly the object MCP returns as structuredContent
+	 * (docs/results.md). */
+	char *s = mn_json_dumps_indent(v, 2);
 
 	if (s) {
 		fputs(s, stdout);
@@ -696,7 +697,7 @@ int mn_cli_encode(int argc, char **argv)
 	if (json) {
 		mn_cli_print_json(o);
 	} else {
-		char *e = json_dumps(out.encoding, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *e = mn_json_dumps_indent(out.encoding, 2);
 
 		mn_cli_printf("%s\nencoder %s@%s%s, confidence %.2f\n", e, out.encoder,
 			      out.encoder_version, out.fallback ? " (fallback)" : "",
