@@ -487,6 +487,7 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 {
 	struct mn_student *s = NULL;
 	struct reader r = { data, 0, 0, false };
+	struct mn_sha256 whole;
 	unsigned char digest[32];
 	uint32_t version, mn_features_version, dim_bits, n_heads;
 	char msg[200];
@@ -507,12 +508,16 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 	}
 	if (len < MODEL_HEADER_MIN + 32)
 		return load_fail(err, MN_EINVAL, path, "truncated (no checksum)");
+	/* One pass over the file for both digests: the checksum covers all
+	 * but the last 32 bytes, the version the whole file, so the state
+	 * after the body is finished twice (hashing dominated remember's
+	 * start-up when it was done twice). */
+	mn_sha256_init(&whole);
+	mn_sha256_update(&whole, data, len - 32);
 	{
-		struct mn_sha256 ctx;
+		struct mn_sha256 body = whole;
 
-		mn_sha256_init(&ctx);
-		mn_sha256_update(&ctx, data, len - 32);
-		mn_sha256_final(&ctx, digest);
+		mn_sha256_final(&body, digest);
 	}
 	if (memcmp(digest, data + len - 32, 32))
 		return load_fail(err, MN_EINVAL, path,
@@ -560,7 +565,9 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 		ret = load_fail(err, MN_EINVAL, path, msg);
 	}
 	if (!ret) {
-		mn_student_set_version(s, data, len);
+		mn_sha256_update(&whole, data + len - 32, 32);
+		mn_sha256_hex(&whole, s->sha256);
+		snprintf(s->version, sizeof(s->version), MN_STUDENT_NAME "-%.12s", s->sha256);
 		*out = s;
 		s = NULL;
 	}
