@@ -18,18 +18,20 @@
 #   GPU_CHECK_QUICK=1  fewer observations and a smaller eval set (a smoke run)
 #   GPU_CHECK_STANDIN=1  no torch: stand-ins (tests/support) for the model,
 #                      trainer and server; checks the mnemo side on any CPU
-#   OBS, PROBE_N, PRE_STEPS, LORA_STEPS, LORA_RANK, LORA_LR, DIM, LAYERS
-#                      sizes (defaults below)
+#   OBS, PROBE_N, PRE_STEPS, PRE_BATCH, PRE_LR, AUG, LORA_STEPS, LORA_RANK,
+#   LORA_LR, DIM, LAYERS, MAX_TOKENS   sizes (defaults below)
 #
 # What it does, in order (each step timed):
 #   env        GPU, driver, python and package versions
 #   mnemo      the binary (given or built)
 #   prompt     captures the exact production prompt from mnemo itself
 #              (tests/support/fake_llm.py logs what `mnemo encode` sends)
-#   seed set   data/seed/seed.raw.jsonl as prompt -> JSON chat rows
+#   seed set   data/seed/seed.raw.jsonl as prompt -> JSON chat rows, and
+#              AUG variants of each with other numbers and names
 #   model      make_tiny_model.py: random Llama weights, a BPE tokenizer
 #              trained on the seed set on the spot
-#   pretrain   lora.py --full: a brief pre-training on the seed set
+#   pretrain   lora.py --full: a brief pre-training on the seed set and
+#              its variants
 #   serve      openai_server.py serves it as the production student
 #   remember   a data home filled with observations, each encoded by it
 #   dream      one dream cycle: a scripted teacher (fake_llm.py) corrects
@@ -60,13 +62,16 @@ if [ "$QUICK" = 1 ]; then
 else
 	OBS=${OBS:-120}; PROBE_N=${PROBE_N:-16}; REMEMBER_S=${REMEMBER_S:-40}; EVAL_S=${EVAL_S:-24}
 fi
-PRE_STEPS=${PRE_STEPS:-150}
+PRE_STEPS=${PRE_STEPS:-300}
+PRE_BATCH=${PRE_BATCH:-128}
+PRE_LR=${PRE_LR:-1.5e-3}
+AUG=${AUG:-9}
 LORA_STEPS=${LORA_STEPS:-120}
 LORA_RANK=${LORA_RANK:-32}
 LORA_LR=${LORA_LR:-1e-3}
 DIM=${DIM:-256}
 LAYERS=${LAYERS:-4}
-MAX_TOKENS=${MAX_TOKENS:-320}
+MAX_TOKENS=${MAX_TOKENS:-400}
 # runs B and C are skipped (and said so) when they would end after this
 DEADLINE=${GPU_CHECK_DEADLINE:-420}
 export MNEMO_DATADIR="$ROOT/data"
@@ -246,9 +251,17 @@ PY
 
 # data/seed as chat rows in the batch format (docs/learning.md): the
 # production prompt around each raw input, the encoding as compact JSON.
+# seed-batch/ holds them as they are (the tokenizer is trained on its
+# train.jsonl); pretrain-batch/ adds AUG variants of each training row with
+# its numbers, names and service names replaced by random ones, the same
+# way in the input and in every string of the encoding. 400 rows alone are
+# learnt by heart (the model writes a remembered seed row's content for any
+# input); with the variants, copying what the input says is the only way to
+# a low loss, and entity preservation is what measures that copying.
 seed_set() {
-	mkdir -p "$W/seed-batch"
-	"$PY" - "$W/prompt.json" "$ROOT/data/seed/seed.raw.jsonl" "$W/seed-batch" <<'PY'
+	mkdir -p "$W/seed-batch" "$W/pretrain-batch"
+	"$PY" - "$W/prompt.json" "$ROOT/data/seed/seed.raw.jsonl" "$W/seed-batch" \
+		"$W/pretrain-batch" "$AUG" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 rows = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
@@ -269,6 +282,75 @@ for name, part in (("train", train), ("valid", valid)):
         for r in part:
             f.write(json.dumps(chat(r), ensure_ascii=False) + "\n")
 print("seed set: %d train, %d valid chat rows" % (len(train), len(valid)))
+
+import random, re
+rng = random.Random(7)
+CONS, VOW = "bdfghklmnprstvz", "aeiou"
+def word(n):
+    return "".join(rng.choice(CONS) + rng.choice(VOW) + (rng.choice(CONS) if rng.random() < 0.4 else "")
+                   for _ in range(n))
+def digits(d):
+    if len(d) == 1:
+        return str(rng.randrange(10))
+    return str(rng.randrange(1, 10)) + "".join(str(rng.randrange(10)) for _ in d[1:])
+# a name: a capitalised word after a lower-case word (not a sentence start);
+# a service: lower-case words joined by '-'; a number: a run of digits; and
+# a quarter of the other lower-case words of 4 letters or more
+ENT = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}|\b[a-z]{2,}(?:-[a-z0-9]{2,})+\b|\d+|\b[a-z]{4,}\b")
+KEEP = set("""that this with from have were when will into after before because should would
+could about there their which while still only also than then them they what some more most
+over under again does done been being just like make made need needs want wants were where
+your ours other same each every both very much many once here says said""".split())
+LABELS = ("significance", "emotional_tone", "outcome", "type")
+for r in rows:  # enum values stay what they are, wherever they occur
+    enc = r["encoded"]
+    KEEP.update(str(enc.get(k)) for k in LABELS[:3])
+    for lst in (enc.get("structured_concepts") or {}).values():
+        KEEP.update(str(x.get("type")) for x in lst if isinstance(x, dict))
+def variant(r):
+    m = {}
+    for e in ENT.findall(r["raw_input"]):
+        if e in m or e in KEEP:
+            continue
+        if e[0].isdigit():
+            m[e] = digits(e)
+        elif "-" in e:
+            m[e] = "-".join(word(rng.randint(1, 2)) for _ in e.split("-"))
+        elif e[0].isupper():
+            m[e] = word(rng.randint(2, 3)).capitalize()
+        elif rng.random() < 0.25:
+            m[e] = word(rng.randint(2, 3))
+    if not m:
+        return None
+    pat = re.compile("|".join(r"(?<![A-Za-z0-9])%s(?![A-Za-z0-9])" % re.escape(k)
+                              for k in sorted(m, key=len, reverse=True)))
+    sub = lambda t: pat.sub(lambda x: m[x.group()], t)
+    def walk(v):
+        if isinstance(v, str):
+            return sub(v)
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {k: x if k in LABELS else walk(x) for k, x in v.items()}
+        return v
+    return dict(r, raw_input=sub(r["raw_input"]), encoded=walk(r["encoded"]))
+n_aug = 0
+with open("%s/train.jsonl" % sys.argv[4], "w") as f:
+    for r in train:
+        f.write(json.dumps(chat(r), ensure_ascii=False) + "\n")
+    for _ in range(int(sys.argv[5])):
+        for r in train:
+            v = variant(r)
+            if v:
+                f.write(json.dumps(chat(v), ensure_ascii=False) + "\n")
+                n_aug += 1
+with open("%s/valid.jsonl" % sys.argv[4], "w") as f:
+    for r in valid:
+        f.write(json.dumps(chat(r), ensure_ascii=False) + "\n")
+print("pre-training set: %d seed rows + %d variants (numbers, names, services, words replaced), "
+      "%d valid rows (the seed rows as they are)" % (len(train), n_aug, len(valid)))
+ex = next(r for r in train if variant(r))
+print("  e.g. %r -> %r" % (ex["raw_input"][:100], variant(ex)["raw_input"][:100]))
 PY
 }
 
@@ -281,9 +363,9 @@ make_model() {
 
 pretrain() {
 	if [ "$STANDIN" = 1 ]; then mkdir -p "$W/base"; echo standin >"$W/base/x"; return; fi
-	"$PY" "$ROOT/contrib/trainers/lora.py" --full --batch-dir "$W/seed-batch" --out "$W/base" \
-		--base "$W/tiny-random" --max-steps "$PRE_STEPS" --batch-size 32 --lr 1e-3 \
-		--warmup 0.05 --seed 1 --log-every 50 --max-len 1024
+	"$PY" "$ROOT/contrib/trainers/lora.py" --full --batch-dir "$W/pretrain-batch" --out "$W/base" \
+		--base "$W/tiny-random" --max-steps "$PRE_STEPS" --batch-size "$PRE_BATCH" --lr "$PRE_LR" \
+		--warmup 0.05 --seed 1 --log-every 50 --max-len 640
 }
 
 # the production student: the pre-trained base, no adapter
@@ -295,6 +377,36 @@ start_production() {
 			>"$W/weak.json"
 		"$PY" "$SUP/fake_llm.py" --port 0 --port-file "$W/prod.port" --script "$W/weak.json" \
 			>>"$W/logs/production.out" 2>&1 &
+		PIDS="$PIDS $!"
+		# and, for the deploy command, a stand-in of openai_server.py's
+		# POST /admin/load and GET /health (it loads nothing)
+		rm -f "$W/admin.port"
+		"$PY" - "$W/admin.port" >>"$W/logs/production.out" 2>&1 <<'PY' &
+import json, os, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+state = {"adapter": None}
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def send(self, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        self.send({"ok": True, "adapter": state["adapter"], "standin": True})
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        state["adapter"] = body.get("adapter")
+        print("stand-in: loaded %s" % state["adapter"], flush=True)
+        self.send({"ok": True, "adapter": state["adapter"]})
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % srv.server_address[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+PY
 	else
 		"$PY" "$ROOT/contrib/serve/openai_server.py" --base "$W/base" --port 0 \
 			--port-file "$W/prod.port" --model-name tiny-mnemo --max-tokens "$MAX_TOKENS" \
@@ -303,6 +415,8 @@ start_production() {
 	PIDS="$PIDS $!"
 	PROD_PORT=$(wait_port "$W/prod.port" 300)
 	[ -n "$PROD_PORT" ] || { tail -20 "$W/logs/production.out"; return 1; }
+	ADMIN_PORT=$PROD_PORT
+	[ "$STANDIN" = 1 ] && ADMIN_PORT=$(wait_port "$W/admin.port" 30)
 	wait_ready "http://127.0.0.1:$PROD_PORT/v1" 60 || return 1
 	# one request as mnemo sends them: response_format json_schema
 	"$PY" - "$PROD_PORT" "$W/prompt.json" "$W/t_req" <<'PY'
@@ -345,7 +459,6 @@ write_configs() {
 	if [ "$STANDIN" = 1 ]; then
 		trainer="[sh, $SUP/trainer_external.sh, '{batch_dir}', '{out}']"
 		serve="[sh, $SUP/trainer_serve_candidate.sh, '{artifact}', '{port}']"
-		deploy="[sh, -c, 'echo \"\$(date +%s) deploy \$0 \$1\" >> $W/deploy.log', '{version}', '{artifact}']"
 	else
 		trainer="[$PY, $ROOT/contrib/trainers/lora.py, --batch-dir, '{batch_dir}', --out, '{out}',
                 --base, $W/base, --incumbent, '{incumbent}', --seed, '{seed}', --request, '{request_id}',
@@ -353,8 +466,11 @@ write_configs() {
                 --dropout, '0.0', --log-every, '50', --max-len, '1024', --attn, eager]"
 		serve="[$PY, $ROOT/contrib/serve/openai_server.py, --base, $W/base, --adapter, '{artifact}',
                       --port, '{port}', --model-name, tiny-mnemo-candidate, --max-tokens, '$MAX_TOKENS']"
-		deploy="[sh, -c, 'echo \"\$(date +%s) deploy \$0 \$1\" >> $W/deploy.log; exec $PY $ROOT/contrib/serve/openai_server.py load --url http://127.0.0.1:$PROD_PORT \"\$1\"', '{version}', '{artifact}']"
 	fi
+	# the production server loads the new version in place (an empty
+	# {artifact}, after a rollback to the shipped default: the base alone);
+	# deploy.log keeps each call and the server's answer
+	deploy="[sh, -c, 'echo \"\$(date +%s) deploy_command version=\$0 artifact=\$1\" >> $W/deploy.log; $PY $ROOT/contrib/serve/openai_server.py load --url http://127.0.0.1:$ADMIN_PORT \"\$1\" >> $W/deploy.log 2>&1', '{version}', '{artifact}']"
 	common="student:
   provider: openai
   endpoint: http://127.0.0.1:$PROD_PORT/v1
@@ -451,14 +567,27 @@ train_run() {
 	[ -n "$dir" ] && [ -s "$dir/result.json" ]
 }
 
-health() {
-	"$PY" -c "import json,urllib.request; print(json.loads(urllib.request.urlopen('http://127.0.0.1:$PROD_PORT/health', timeout=10).read()))" 2>/dev/null ||
-		echo "(no /health)"
+# serving VERSION: the production server's adapter is that registry
+# version's directory (none for "default"), as deploy_command asked
+serving() {
+	"$PY" - "http://127.0.0.1:$ADMIN_PORT/health" "$1" "$MNEMO_HOME/models/tiny-mnemo" <<'PY'
+import json, os, sys, urllib.request
+h = json.loads(urllib.request.urlopen(sys.argv[1], timeout=10).read())
+want = None if sys.argv[2] == "default" else os.path.join(sys.argv[3], sys.argv[2])
+got = h.get("adapter")
+ok = (got is None and want is None) or (got and want and os.path.realpath(got) == os.path.realpath(want))
+print("production server serves %s: %s" % (got or "the base alone", "as deployed (%s)" % sys.argv[2]
+                                           if ok else "NOT %s" % (want or "the base")))
+sys.exit(0 if ok else 1)
+PY
 }
 
 after_deploy() {
-	echo "production server after the deploy: $(health)"
-	mn encode --json "Rolled out zorblat search-indexer v3.2.0 on canary, ticket 7719." >"$W/encode-deployed.json"
+	local cur
+	cur=$(readlink "$MNEMO_HOME/models/tiny-mnemo/current")
+	echo "registry current: $cur"
+	serving "$cur" || return 1
+	mn encode --json "Rolled out zorblat search-indexer v3.2.0 on canary, ticket 7719." >"$W/encode-deployed.json" || return 1
 	head -c 800 "$W/encode-deployed.json"
 	echo
 }
@@ -469,20 +598,17 @@ rollbacks() {
 	cur=$(readlink "$MNEMO_HOME/models/tiny-mnemo/current" 2>/dev/null)
 	echo "current before: ${cur:-default}"
 	[ -n "$cur" ] || { echo "nothing deployed: nothing to roll back"; return 1; }
+	serving "$cur" || return 1
 	# back version by version (deploy_command loads each), to the default
 	while [ -n "$cur" ] && [ $i -lt 4 ]; do
 		mn model rollback || return 1
 		cur=$(readlink "$MNEMO_HOME/models/tiny-mnemo/current" 2>/dev/null)
 		i=$((i + 1))
-		echo "after rollback $i: current=${cur:-default}; production server: $(health)"
+		echo "after rollback $i: current=${cur:-default}"
+		# deploy_command ran for it: back at the default with an empty
+		# {artifact}, so the server went back to the base alone
+		serving "${cur:-default}" || return 1
 	done
-	# the shipped default of an external student is the base itself: no
-	# registry version to hand to deploy_command, so reload the base here
-	# (what `systemctl restart` does in docs/external-students.md recipe 1)
-	if [ "$STANDIN" != 1 ]; then
-		"$PY" "$ROOT/contrib/serve/openai_server.py" load --url "http://127.0.0.1:$PROD_PORT" || return 1
-	fi
-	echo "production: $(health)"
 	mn model list --json | tee "$W/models.json"
 }
 
@@ -571,7 +697,7 @@ for name in ("A", "B", "C"):
                   met["train_loss_last"], met["valid_loss_before"], met["valid_loss_after"],
                   met["train_seconds"], met["tokens_per_s"] or 0, met["trainable_parameters"],
                   met["parameters"], met["seconds"]))
-        r["trainer"] = {k: met.get(k) for k in ("warm_start", "steps", "train_loss_first",
+        r["trainer"] = {k: met.get(k) for k in ("warm_start", "incumbent", "steps", "train_loss_first",
                                                "train_loss_last", "valid_loss_before",
                                                "valid_loss_after", "train_seconds",
                                                "tokens_per_s", "seconds")}
@@ -605,9 +731,15 @@ if "A" in runs and runs["A"].get("candidate"):
     print("\nLEARNING EFFECT (run A, holdout of %s teacher-labelled observations; before = the "
           "pre-trained base as production student, after = base + the run's LoRA adapter):"
           % c.get("n"))
-    for k in ("sc_rate", "epr", "enum_acc", "concept_f1", "fr", "n_failed"):
+    for k in ("sc_rate", "epr", "np", "enum_acc", "concept_f1", "salience_mae", "fr", "n_failed"):
         print("  %-12s before %-8s after %s" % (k, fmt(i.get(k)), fmt(c.get(k))))
     rep["learning_effect"] = {"before": i, "after": c}
+b, c = runs.get("B", {}).get("trainer"), runs.get("C", {}).get("trainer")
+if b and c:
+    print("\nwarm start: run C (warm_start=%s, from %s) began at valid loss %s; run B, from the "
+          "same batch, began at %s and ended at %s (the adapter C started from)" % (
+              c.get("warm_start"), c.get("incumbent"), c.get("valid_loss_before"),
+              b.get("valid_loss_before"), b.get("valid_loss_after")))
 if runs.get("A", {}).get("adapter_sha256") and runs.get("B", {}).get("adapter_sha256"):
     same = runs["A"]["adapter_sha256"] == runs["B"]["adapter_sha256"]
     print("\ndeterminism: runs A and B (same rows, same seed, cold start) wrote %s adapters" %
@@ -617,6 +749,20 @@ hooks = read(W + "/hooks.log").strip()
 dep = read(W + "/deploy.log").strip()
 print("\nhooks.log:\n  " + "\n  ".join(hooks.splitlines()) if hooks else "\nhooks.log: (none)")
 print("deploy.log:\n  " + "\n  ".join(dep.splitlines()) if dep else "deploy.log: (none)")
+dp = read(W + "/logs/deployed.log").strip()
+if dp:
+    print("after run B's deploy:\n  " + "\n  ".join(
+        l[:200] for l in dp.splitlines() if not l.startswith(("{", "}", " "))))
+    enc = load(W + "/encode-deployed.json")
+    if isinstance(enc, dict):
+        e = enc.get("encoding") or enc
+        print("  mnemo encode through it (metrics %s): %s" % (
+            json.dumps(enc.get("metrics")), json.dumps(
+                {k: e.get(k) for k in ("gist", "content", "significance", "salience")},
+                ensure_ascii=False)[:400]))
+loads = [l for l in read(W + "/logs/production.out").splitlines() if "loaded" in l]
+if loads:
+    print("production server log (loads):\n  " + "\n  ".join(l[:220] for l in loads))
 rb = read(W + "/logs/rollback.log").strip()
 if rb:
     print("rollback:\n  " + "\n  ".join(l[:200] for l in rb.splitlines() if not l.startswith(("[", " ", "{", "}"))))

@@ -116,13 +116,54 @@ def _no_duplicates(pairs):
     return dict(pairs)
 
 
+def _no_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _int64(text):
+    v = int(text)
+    if not -2**63 <= v < 2**63:
+        raise ValueError("integer out of range")
+    return v
+
+
+def _finite(text):
+    v = float(text)
+    if v in (float("inf"), float("-inf")):
+        raise ValueError("real number overflow")
+    return v
+
+
 # As strict as mnemo's parser (jansson with JSON_REJECT_DUPLICATES): an
-# object with a key twice is not valid JSON there.
-STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+# object with a key twice, NaN/Infinity, an integer outside 64 bits, a real
+# that overflows a double and a lone surrogate escape ("\ud800") are not
+# valid JSON there, so they are not here (any one of them would make mnemo
+# count the item as failed to encode).
+STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+                          parse_int=_int64, parse_float=_finite)
+
+
+def _no_surrogates(v):
+    if isinstance(v, str):
+        if any("\ud800" <= c <= "\udfff" for c in v):
+            raise ValueError("lone surrogate")
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            _no_surrogates(k)
+            _no_surrogates(x)
+    elif isinstance(v, list):
+        for x in v:
+            _no_surrogates(x)
+
+
+def strict_decode(text, i=0):
+    obj, end = STRICT.raw_decode(text, i)
+    _no_surrogates(obj)
+    return obj, end
 
 
 def strict_loads(text):
-    obj, end = STRICT.raw_decode(text)
+    obj, end = strict_decode(text)
     if text[end:].strip():
         raise ValueError("extra data")
     return obj
@@ -136,7 +177,7 @@ def first_object(text):
     if i < 0:
         return None
     try:
-        obj, end = STRICT.raw_decode(text, i)
+        obj, end = strict_decode(text, i)
     except ValueError:
         return None
     return text[i:end] if isinstance(obj, dict) else None
