@@ -16,6 +16,12 @@
 #define MN_LIMIT_MCP_MESSAGE_BYTES (4 * 1024 * 1024)
 #define MN_LIMIT_MODEL_FILE_BYTES (256 * 1024 * 1024)
 #define MN_LIMIT_QUERY_BYTES 4096
+/* The HTTP server (serve/, docs/http.md). */
+#define MN_LIMIT_HTTP_BODY_BYTES (4 * 1024 * 1024)  /* one request body */
+#define MN_LIMIT_HTTP_HEADER_BYTES (64 * 1024)      /* request line + headers */
+#define MN_LIMIT_HTTP_CONNECTIONS 256
+#define MN_LIMIT_HTTP_SESSIONS 256                  /* MCP sessions */
+#define MN_LIMIT_HTTP_TOKEN_BYTES 512               /* the bearer token file */
 #define MN_LIMIT_RECALL_MAX 100
 #define MN_LIMIT_ARGV 64
 #define MN_LIMIT_COPY_BYTES (1024L * 1024 * 1024) /* one file in a copied model dir */

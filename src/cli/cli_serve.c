@@ -1,7 +1,9 @@
 /*
  * serve.c - `mnemo serve`, the daemon: holds worker.lock, encodes the
- * queue (encoding.workers threads), runs dream cycles on schedule, and
- * supervises training. Foreground until SIGINT/SIGTERM; Type=notify aware.
+ * queue (encoding.workers threads), runs dream cycles on schedule,
+ * supervises training and, with --http or http.listen, serves MCP, the
+ * JSON API and the dashboard over HTTP (serve/http.h). Foreground until
+ * SIGINT/SIGTERM; Type=notify aware.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +25,7 @@
 #include "train/monitor.h"
 #include "train/train.h"
 #include "learn/worker.h"
+#include "serve/http.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -98,7 +101,17 @@ static const char serve_help[] =
 	"memories, run a dream cycle shortly after start and every dreaming.interval,\n"
 	"and supervise training runs. Only one daemon runs per data home.\n"
 	"\n"
+	"With --http (or http.listen in the configuration) it also serves, on one\n"
+	"port: MCP over Streamable HTTP at /mcp, the JSON API at /api/v1/ and the\n"
+	"dashboard at /. Loopback only unless http.token_file is set. Register it\n"
+	"with Claude Code:\n"
+	"\n"
+	"  claude mcp add --transport http mnemo http://127.0.0.1:8377/mcp\n"
+	"\n"
 	"      --config FILE      configuration file\n"
+	"      --http [ADDR:PORT] serve HTTP (default http.listen, else "
+	MN_HTTP_DEFAULT_LISTEN ")\n"
+	"                         port 0 picks a free port (written to <home>/http.addr)\n"
 	"      --no-dream         do not run dream cycles (encode only)\n"
 	"  -h, --help             this help\n";
 
@@ -107,6 +120,7 @@ int mn_cli_serve(int argc, char **argv)
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
 					    { "config", required_argument, NULL, 'C' },
 					    { "no-dream", no_argument, NULL, 'N' },
+					    { "http", optional_argument, NULL, 'H' },
 					    { 0 } };
 	const char *config = NULL;
 	struct mn_ctx a;
@@ -118,6 +132,9 @@ int mn_cli_serve(int argc, char **argv)
 	bool dreams = true, first_dream = true;
 	int64_t next_dream, last_tick = 0;
 	char worker_id[64];
+	const char *http_at = NULL;
+	bool http_flag = false;
+	struct mn_http *http = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -130,6 +147,13 @@ int mn_cli_serve(int argc, char **argv)
 			break;
 		case 'N':
 			dreams = false;
+			break;
+		case 'H':
+			/* --http, --http=ADDR:PORT or --http ADDR:PORT */
+			http_flag = true;
+			http_at = optarg;
+			if (!http_at && optind < argc && argv[optind][0] != '-')
+				http_at = argv[optind++];
 			break;
 		default:
 			return mn_cli_usage("serve", "unknown option");
@@ -187,6 +211,31 @@ int mn_cli_serve(int argc, char **argv)
 			}
 		}
 	}
+	if (!http_at)
+		http_at = a.cfg.http.listen;
+	if (!http_at && http_flag)
+		http_at = MN_HTTP_DEFAULT_LISTEN;
+	if (http_at) {
+		sigset_t block, old;
+		int rc;
+
+		/* the server's threads leave SIGINT/SIGTERM to this one */
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigaddset(&block, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		rc = mn_http_start(&http, &a, http_at, &err);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc) {
+			stop_flag = 1;
+			code = mn_cli_fail(&err);
+			for (int i = 0; i < nthreads; i++)
+				pthread_join(threads[i].tid, NULL);
+			goto out;
+		}
+	}
 	snprintf(worker_id, sizeof(worker_id), "serve-%ld-0", (long)getpid());
 	next_dream = mn_time_mono_ms() + a.cfg.dreaming.startup_delay_ms;
 	notify("READY=1\nSTATUS=serving");
@@ -231,6 +280,7 @@ int mn_cli_serve(int argc, char **argv)
 	}
 	notify("STOPPING=1");
 	mn_info("serve", "shutting down");
+	mn_http_stop(http);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(threads[i].tid, NULL);
 	mn_train_supervise_shutdown(&a);

@@ -166,6 +166,11 @@ static const struct key keys[] = {
 	SECTION("log"),
 	ENUM("log.level", log.level, LOG_LEVELS),
 	SKEY("log.file", K_PATH, log.file),
+
+	SECTION("http"),
+	SKEY("http.listen", K_STR, http.listen),
+	SKEY("http.token_file", K_PATH, http.token_file),
+	ARGV("http.allowed_origins", http.allowed_origins),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -1159,6 +1164,12 @@ out:
 	wipe_free(buf, KEY_FILE_MAX + 1);
 	close(fd);
 	return ret;
+}
+
+int mn_config_secret_file(char **out, const char *path, struct mn_err *err)
+{
+	*out = NULL;
+	return read_key_file(out, path, err);
 }
 
 /* A name that can only name a file directly inside keys/. */

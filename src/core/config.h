@@ -98,6 +98,11 @@ struct mn_config {
 		char *level;   /* [info] */
 		char *file;    /* [NULL = stderr] */
 	} log;
+	struct {
+		char *listen;      /* ADDR:PORT [NULL = only with serve --http] */
+		char *token_file;  /* [NULL = no token: loopback only] */
+		struct mn_argv allowed_origins; /* extra browser origins */
+	} http;
 };
 
 void mn_config_init(struct mn_config *c);
@@ -131,6 +136,10 @@ char *mn_config_data_home(void);
  * key file holds a key. Messages never contain the key. */
 int mn_config_api_key(char **out, const struct mn_model_cfg *m, const char *home,
 		      struct mn_err *err);
+/* Read a secret from path (http.token_file) with the checks of an API key
+ * file: a regular file of ours, not a link, mode 0600 or 0400, no NUL,
+ * surrounding whitespace stripped. *out is heap (never log it). */
+int mn_config_secret_file(char **out, const char *path, struct mn_err *err);
 /* The effective configuration as a new JSON object with exactly the keys
  * of the YAML file (durations as "3h"-style strings, unset values null), so
  * it can be shown and read back. API keys are never in it: only

@@ -1,10 +1,12 @@
 /*
- * mcp.c - `mnemo mcp`: the MCP server on stdio (DESIGN §9).
+ * mcp.c - the MCP server (DESIGN §9), independent of the transport.
  *
  * The protocol; the tools are in mcp_tools.c. Layers, bottom up: JSON
- * helpers that never fail on odd bytes; JSON-RPC dispatch (mn_mcp_handle);
- * the bounded line reader (mn_mcp_serve). The command is mn_cli_mcp in
- * cli/cli_mcp.c.
+ * helpers that never fail on odd bytes; JSON-RPC dispatch
+ * (mn_mcp_handle_on, the one function every transport calls); the bounded
+ * line reader of stdio (mn_mcp_serve). The commands are mn_cli_mcp in
+ * cli/cli_mcp.c (stdio) and the Streamable HTTP transport in
+ * serve/mcp_http.c.
  *
  * Error policy (SEP-1303, MCP 2025-11-25): faults in the protocol - a
  * request that is not a valid CallToolRequest, an unknown tool - are
@@ -155,17 +157,18 @@ static void do_tools_list(struct mn_mcp *m, const json_t *params, struct reply *
 	r->result = json_pack("{s:O}", "tools", m->tools);
 }
 
-static void do_tools_call(struct mn_mcp *m, const json_t *params, struct reply *r)
+static void do_tools_call(struct mn_mcp *m, struct mn_ctx *a, const json_t *params,
+			  struct reply *r)
 {
 	json_decref(r->result);
 	r->result = NULL;
-	r->code = mn_mcp_tools_call(m->app, m->session, json_object_get(params, "name"),
+	r->code = mn_mcp_tools_call(a, m->session, json_object_get(params, "name"),
 				    json_object_get(params, "arguments"), &r->result, r->msg,
 				    sizeof(r->msg));
 }
 
-static void dispatch(struct mn_mcp *m, const json_t *method, const json_t *params,
-		     bool in_batch, struct reply *r)
+static void dispatch(struct mn_mcp *m, struct mn_ctx *a, const json_t *method,
+		     const json_t *params, bool in_batch, struct reply *r)
 {
 	if (mn_json_str_is(method, "initialize")) {
 		if (in_batch)
@@ -178,7 +181,7 @@ static void dispatch(struct mn_mcp *m, const json_t *method, const json_t *param
 	} else if (mn_json_str_is(method, "tools/list")) {
 		do_tools_list(m, params, r);
 	} else if (mn_json_str_is(method, "tools/call")) {
-		do_tools_call(m, params, r);
+		do_tools_call(m, a, params, r);
 	} else {
 		reply_error(r, MN_MCP_METHOD_NOT_FOUND, "method '%.64s%s' not found",
 			    json_string_value(method), mn_json_has_nul(method) ? "\\u0000..." : "");
@@ -202,7 +205,8 @@ static bool is_client_response(const json_t *msg)
 
 /* The answer to one message (a line, or one element of a batch): a new
  * response object, or NULL for notifications and client responses. */
-static json_t *answer_message(struct mn_mcp *m, const json_t *msg, bool in_batch)
+static json_t *answer_message(struct mn_mcp *m, struct mn_ctx *a, const json_t *msg,
+			      bool in_batch)
 {
 	struct reply r;
 	const json_t *id, *method, *params;
@@ -247,7 +251,7 @@ static json_t *answer_message(struct mn_mcp *m, const json_t *msg, bool in_batch
 		mn_debug("mcp", "notification %.64s", json_string_value(method));
 		return NULL;
 	}
-	dispatch(m, method, params, in_batch, &r);
+	dispatch(m, a, method, params, in_batch, &r);
 answer:
 	resp = reply_json(&r);
 	json_decref(r.result);
@@ -258,7 +262,8 @@ answer:
  * Invalid Request otherwise. The answers to its requests come back as one
  * array on one line, in order; none at all when it held only
  * notifications and responses (JSON-RPC 2.0 §6). */
-static void answer_batch(struct mn_mcp *m, const json_t *batch, struct mn_buf *out)
+static void answer_batch(struct mn_mcp *m, struct mn_ctx *a, const json_t *batch,
+			 struct mn_buf *out)
 {
 	struct reply r;
 	json_t *all;
@@ -281,7 +286,7 @@ static void answer_batch(struct mn_mcp *m, const json_t *batch, struct mn_buf *o
 	}
 	all = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *resp = answer_message(m, json_array_get(batch, i), true);
+		json_t *resp = answer_message(m, a, json_array_get(batch, i), true);
 
 		if (resp)
 			json_array_append_new(all, resp);
@@ -375,6 +380,12 @@ out:
 
 void mn_mcp_handle(struct mn_mcp *m, const char *line, size_t len, struct mn_buf *out)
 {
+	mn_mcp_handle_on(m, m->app, line, len, out);
+}
+
+void mn_mcp_handle_on(struct mn_mcp *m, struct mn_ctx *a, const char *line, size_t len,
+		      struct mn_buf *out)
+{
 	struct reply r;
 	json_error_t je;
 	json_t *msg, *resp;
@@ -403,9 +414,9 @@ void mn_mcp_handle(struct mn_mcp *m, const char *line, size_t len, struct mn_buf
 		return;
 	}
 	if (json_is_array(msg)) {
-		answer_batch(m, msg, out);
+		answer_batch(m, a, msg, out);
 	} else {
-		resp = answer_message(m, msg, false);
+		resp = answer_message(m, a, msg, false);
 		if (resp)
 			write_line(out, resp);
 	}
@@ -455,6 +466,19 @@ void mn_mcp_free(struct mn_mcp *m)
 void mn_mcp_set_message_limit(struct mn_mcp *m, size_t limit)
 {
 	m->max_message = limit;
+}
+
+bool mn_mcp_protocol_known(const char *version)
+{
+	for (const char *const *v = protocol_versions; version && *v; v++)
+		if (!strcmp(version, *v))
+			return true;
+	return false;
+}
+
+const char *mn_mcp_protocol(const struct mn_mcp *m)
+{
+	return m->protocol;
 }
 
 /* ---- stream ---- */

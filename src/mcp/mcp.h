@@ -1,6 +1,7 @@
 /*
  * mcp.h - the MCP server (DESIGN §9): JSON-RPC 2.0 over stdio, one message
- * per line, for agents (Claude Code and any other MCP client).
+ * per line, for agents (Claude Code and any other MCP client); the same
+ * handler serves Streamable HTTP (serve/mcp_http.h).
  *
  * The core is a pure message handler so it can be tested and fuzzed
  * without pipes: one request line in, zero or one response line out. Every
@@ -18,6 +19,7 @@
 #define MN_MCP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app/app.h"
@@ -47,6 +49,21 @@ void mn_mcp_free(struct mn_mcp *m);
  * compact JSON-RPC response followed by '\n' to out. Never fails: faults
  * become JSON-RPC errors, tool failures isError results. */
 void mn_mcp_handle(struct mn_mcp *m, const char *line, size_t len, struct mn_buf *out);
+
+/* The same for a transport that runs many requests at once (HTTP): the
+ * message is handled on a (the calling thread's own context and store
+ * connection) instead of the one given to mn_mcp_new. Several threads may
+ * call this on one server at once, except for "initialize", which sets the
+ * session's protocol revision: send that on a server no other thread uses
+ * yet. mn_mcp_handle(m, ...) is mn_mcp_handle_on(m, <its app>, ...). */
+void mn_mcp_handle_on(struct mn_mcp *m, struct mn_ctx *a, const char *line, size_t len,
+		      struct mn_buf *out);
+
+/* Whether version is a protocol revision the server speaks. */
+bool mn_mcp_protocol_known(const char *version);
+/* The revision negotiated at initialize (MN_MCP_PROTOCOL_LATEST before);
+ * borrowed, lives as long as m. */
+const char *mn_mcp_protocol(const struct mn_mcp *m);
 
 /* Append the answer to a message that was over the size limit (it was
  * skipped, not parsed): an Invalid Request error with id null. */
