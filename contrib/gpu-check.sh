@@ -18,7 +18,7 @@
 #   GPU_CHECK_QUICK=1  fewer observations and a smaller eval set (a smoke run)
 #   GPU_CHECK_STANDIN=1  no torch: stand-ins (tests/support) for the model,
 #                      trainer and server; checks the mnemo side on any CPU
-#   OBS, PROBE_N, PRE_STEPS, PRE_BATCH, PRE_LR, AUG, LORA_STEPS, LORA_RANK,
+#   OBS, PROBE_N, PRE_STEPS, PRE_BATCH, PRE_LR, PRE_S, AUG, LORA_STEPS, LORA_RANK,
 #   LORA_LR, DIM, LAYERS, MAX_TOKENS   sizes (defaults below)
 #
 # What it does, in order (each step timed):
@@ -65,6 +65,7 @@ fi
 PRE_STEPS=${PRE_STEPS:-300}
 PRE_BATCH=${PRE_BATCH:-128}
 PRE_LR=${PRE_LR:-1.5e-3}
+PRE_S=${PRE_S:-60}    # fewer pre-training steps when PRE_STEPS would take longer
 AUG=${AUG:-9}
 LORA_STEPS=${LORA_STEPS:-120}
 LORA_RANK=${LORA_RANK:-32}
@@ -365,7 +366,7 @@ pretrain() {
 	if [ "$STANDIN" = 1 ]; then mkdir -p "$W/base"; echo standin >"$W/base/x"; return; fi
 	"$PY" "$ROOT/contrib/trainers/lora.py" --full --batch-dir "$W/pretrain-batch" --out "$W/base" \
 		--base "$W/tiny-random" --max-steps "$PRE_STEPS" --batch-size "$PRE_BATCH" --lr "$PRE_LR" \
-		--warmup 0.05 --seed 1 --log-every 50 --max-len 640
+		--warmup 0.05 --seed 1 --log-every 50 --max-len 640 --max-seconds "$PRE_S"
 }
 
 # the production student: the pre-trained base, no adapter
@@ -652,14 +653,18 @@ for name in ("model", "pretrain", "serve", "remember", "dream"):
         print("  [%s] %s" % (name, l[:300]))
 pm = load(W + "/base/metrics.json")
 if pm:
-    print("\npre-training (lora.py --full on the seed set): %d steps, loss %.3f -> %.3f, "
-          "valid loss %s -> %s, %.1f s, %.0f tokens/s" % (
-              pm["steps"], pm["train_loss_first"], pm["train_loss_last"],
+    print("\npre-training (lora.py --full on the seed set and its variants, %s rows): %d of %s "
+          "steps of %s rows, loss %.3f -> %.3f, valid loss (20 seed rows as they are) %s -> %s, "
+          "%.1f s, %.0f tokens/s" % (
+              (pm.get("rows") or {}).get("train"), pm["steps"], pm.get("planned_steps"),
+              pm.get("batch_size"), pm["train_loss_first"], pm["train_loss_last"],
               pm["valid_loss_before"], pm["valid_loss_after"], pm["train_seconds"],
               pm["tokens_per_s"] or 0))
-    rep["pretrain"] = {k: pm.get(k) for k in ("steps", "train_loss_first", "train_loss_last",
+    rep["pretrain"] = {k: pm.get(k) for k in ("steps", "planned_steps", "batch_size", "rows",
+                                             "train_loss_first", "train_loss_last",
                                              "valid_loss_before", "valid_loss_after",
-                                             "train_seconds", "tokens_per_s", "parameters")}
+                                             "train_seconds", "tokens_per_s", "parameters",
+                                             "losses")}
 tm = load(W + "/tiny-random/tiny_model.json")
 if tm:
     print("tiny model: %s" % json.dumps(tm))

@@ -187,6 +187,9 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--max-steps", type=int, default=-1)
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="fit the run into this much training time: after 10 steps, fewer "
+                         "steps when the planned ones would take longer (0: no limit)")
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=float, default=0.05, help="share of steps")
     ap.add_argument("--weight-decay", type=float, default=0.0)
@@ -296,6 +299,8 @@ def main():
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.weight_decay,
                             betas=(0.9, 0.999), eps=1e-8)
 
+    planned = steps
+
     def lr_at(step):  # linear warm-up, cosine decay to 10 %
         if step < warmup:
             return a.lr * (step + 1) / warmup
@@ -311,7 +316,22 @@ def main():
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.time()
-    for step in range(steps):
+    t_step1 = None
+    step = 0
+    while step < steps:
+        if step == 1:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t_step1 = time.time()  # the first step pays for kernel selection
+        elif step == 10 and a.max_seconds > 0 and t_step1 is not None:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            per = (time.time() - t_step1) / 9
+            fit = int((a.max_seconds - (t_step1 - t0)) / per) if per > 0 else steps
+            if fit < steps:
+                steps = max(fit, step + 1, warmup + 1)
+                log("%.3f s per step: %d of the %d planned steps fit into --max-seconds %g "
+                    "(the schedule follows)" % (per, steps, planned, a.max_seconds))
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         opt.zero_grad(set_to_none=True)
@@ -344,6 +364,7 @@ def main():
             log("step %d/%d loss %.4f lr %.2e" % (step + 1, steps, window / window_n,
                                                   lr_at(step)))
             window, window_n = 0.0, 0
+        step += 1
     if device.type == "cuda":
         torch.cuda.synchronize()
     train_seconds = time.time() - t0
@@ -366,7 +387,8 @@ def main():
         "mode": "full" if a.full else "lora", "base": base, "warm_start": warm,
         "incumbent": incumbent or None, "request": a.request or None, "seed": a.seed,
         "rows": {"train": len(train), "valid": len(valid), "skipped_too_long": skipped},
-        "steps": steps, "epochs": round(steps * bs * ga / len(train), 3),
+        "steps": steps, "planned_steps": planned, "max_seconds": a.max_seconds or None,
+        "epochs": round(steps * bs * ga / len(train), 3),
         "batch_size": bs, "grad_accum": ga, "lr": a.lr,
         "rank": None if a.full else a.rank, "losses": losses,
         "train_loss_first": round(first_loss, 5), "train_loss_last": round(last_loss, 5),
