@@ -8,6 +8,7 @@
 #   make lint       cppcheck and clang-tidy on the tree
 #   make run        install missing packages, build, start the daemon (embedded default)
 #   make bench      build optimised and run the benchmarks in bench/
+#   make web        install the dashboard's chart library from npm into web/vendor/
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -44,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
-.PHONY: all deps test check run bench install clean unit fuzz-build asan layers lint
+.PHONY: all deps test check run bench install clean unit fuzz-build asan layers lint web
 
 all: $(B)/mnemo
 
@@ -103,13 +104,29 @@ lint:
 	ls src/*/*.c src/main.c | xargs -P2 -I{} clang-tidy --quiet {} -- -std=c17 $(LINT_DEFS) \
 		-iquote src $(PKG_CFLAGS)
 
-install:
+# The dashboard (web/) is plain files; its chart library, uPlot, comes from
+# npm at the version web/package-lock.json pins, into a versioned folder.
+UPLOT_VERSION := $(shell sed -n 's/.*"uplot": *"\([0-9.]*\)".*/\1/p' web/package.json)
+WEB_VENDOR := web/vendor/uplot-$(UPLOT_VERSION)
+
+web: $(WEB_VENDOR)/uPlot.iife.min.js
+
+$(WEB_VENDOR)/uPlot.iife.min.js: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --silent
+	rm -rf web/vendor && mkdir -p $(WEB_VENDOR)
+	cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css \
+		web/node_modules/uplot/LICENSE $(WEB_VENDOR)/
+
+install: web
 	@$(MAKE) --no-print-directory B=build-release WERROR= EXTRA_CFLAGS="-ffile-prefix-map=$(CURDIR)=." all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mnemo
 	install -m 0755 build-release/mnemo $(DESTDIR)$(PREFIX)/bin/mnemo
 	cp -r data/. $(DESTDIR)$(PREFIX)/share/mnemo/
 	install -d $(DESTDIR)$(PREFIX)/share/mnemo/docs
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/mnemo/docs/
+	install -d $(DESTDIR)$(PREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)
+	install -m 0644 web/index.html web/app.js web/style.css $(DESTDIR)$(PREFIX)/share/mnemo/web/
+	install -m 0644 $(WEB_VENDOR)/* $(DESTDIR)$(PREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)/
 
 clean:
 	rm -rf build build-asan build-bench build-release
