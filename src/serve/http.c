@@ -523,8 +523,12 @@ static int load_token(struct mn_http *h, struct mn_err *err)
 	if (!path)
 		return 0;
 	ret = mn_config_secret_file(&h->token, path, err);
-	if (ret)
-		return mn_err_set(err, ret, "http.token_file: %s", err->msg);
+	if (ret) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return mn_err_set(err, ret, "http.token_file: %s", why);
+	}
 	if (strlen(h->token) < TOKEN_MIN || strlen(h->token) > MN_LIMIT_HTTP_TOKEN_BYTES ||
 	    strchr(h->token, ' ')) {
 		explicit_bzero(h->token, strlen(h->token));
