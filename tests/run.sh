@@ -51,6 +51,8 @@ for t in tests/integration/test_*.sh; do
 	rc=$?
 	p=$(grep -c '^PASS ' "$LOG")
 	f=$(grep -c '^FAIL ' "$LOG")
+	# a test that cannot run here says why on a SKIP line
+	grep '^SKIP ' "$LOG" | sed 's/^/   /'
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	if [ "$f" -ne 0 ]; then
 		echo "-- $(basename "$t"): $p passed, $f failed"; cat "$LOG"

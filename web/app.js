@@ -8,6 +8,8 @@
 'use strict';
 
 const API = 'api/v1/';
+/* uPlot is loaded when a page first draws a chart, not before the overview. */
+const UPLOT = 'vendor/uplot-1.6.32/uPlot.iife.min.js';
 const state = { token: sessionStorage.getItem('mnemo.token') || '', csrf: '', timer: 0 };
 /* uPlot instances by name: tests read them (window.mnemoCharts). */
 const charts = {};
@@ -161,6 +163,20 @@ function chart(name, title, xs, series, opts = {}) {
   return fig;
 }
 
+let uplotLoading = null;
+function loadCharts() {
+  if (window.uPlot) return Promise.resolve();
+  if (!uplotLoading) {
+    uplotLoading = new Promise((resolve) => {
+      const s = el('script', { src: UPLOT });
+      s.onload = resolve;
+      s.onerror = resolve; /* not installed: the pages say so and show their tables */
+      document.head.append(s);
+    });
+  }
+  return uplotLoading;
+}
+
 /* ---- pages ---- */
 
 const pages = { overview, memories, learning, curves };
@@ -172,10 +188,12 @@ async function route() {
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === (pages[page] ? page : 'overview')));
   const main = document.getElementById('page');
   try {
+    if (fn === learning || fn === curves) await loadCharts();
     const content = await fn(arg ? decodeURIComponent(arg) : '');
     main.replaceChildren(content);
     main.dataset.page = page || 'overview';
     main.dataset.ready = String(Date.now());
+    if (!main.dataset.firstMs) main.dataset.firstMs = String(Math.round(performance.now())); /* since navigation start */
   } catch (e) {
     main.replaceChildren(el('p', { class: 'error' }, `Could not load this page: ${e.message}`));
     if (!(e instanceof ApiError)) console.error(e);
