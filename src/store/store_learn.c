@@ -295,6 +295,50 @@ int mn_store_learn_curriculum_finish(struct mn_store *st, const char *id, const 
 	return mn_store_step_done(st, s, err, "finish curriculum run");
 }
 
+int mn_store_learn_curriculum_progress(struct mn_store *st, const char *id, int attempted,
+				       int passed, int failed, struct mn_err *err)
+{
+	static const char *const sql =
+		"UPDATE curriculum_runs SET attempted = ?2, passed = ?3, failed = ?4"
+		" WHERE id = ?1 AND status = 'running'";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, attempted);
+	sqlite3_bind_int(s, 3, passed);
+	sqlite3_bind_int(s, 4, failed);
+	return mn_store_step_done(st, s, err, "record curriculum progress");
+}
+
+int mn_store_learn_teacher_calls(struct mn_store *st, const char *since, int *out_calls,
+				 int *out_accepted, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT coalesce(sum(attempted), 0), coalesce(sum(passed), 0)"
+		" FROM curriculum_runs WHERE started_at >= ?1";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	int rc;
+
+	*out_calls = 0;
+	if (out_accepted)
+		*out_accepted = 0;
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_text(s, 1, since ? since : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out_calls = sqlite3_column_int(s, 0);
+		if (out_accepted)
+			*out_accepted = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "count teacher calls");
+	return 0;
+}
+
 int mn_store_learn_curriculum_recover(struct mn_store *st, int *out_n, struct mn_err *err)
 {
 	static const char *const sql =

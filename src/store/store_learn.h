@@ -74,6 +74,15 @@ int mn_store_learn_curriculum_begin(struct mn_store *st, char out_id[37], const 
 int mn_store_learn_curriculum_finish(struct mn_store *st, const char *id, const char *status,
 				     int attempted, int passed, int failed, const char *error,
 				     struct mn_err *err);
+/* The counters of a run still running, as they stand (teacher calls are
+ * accounted as they are made, so a run that dies keeps its count). */
+int mn_store_learn_curriculum_progress(struct mn_store *st, const char *id, int attempted,
+				       int passed, int failed, struct mn_err *err);
+/* Teacher calls (attempted) and accepted corrections (passed) of the
+ * curriculum runs started at or after since ("" or NULL = all runs).
+ * out_accepted may be NULL. */
+int mn_store_learn_teacher_calls(struct mn_store *st, const char *since, int *out_calls,
+				 int *out_accepted, struct mn_err *err);
 /* Runs left `running` by a dead process become `interrupted`. */
 int mn_store_learn_curriculum_recover(struct mn_store *st, int *out_n, struct mn_err *err);
 /* finished_at of the newest *completed* run; out[0] = '\0' when none. */

@@ -16,6 +16,7 @@
 
 #include "base/file.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/proc.h"
@@ -316,6 +317,52 @@ out:
 	return ret;
 }
 
+/* The holdout the gate judges agreement on: the batch's holdout without
+ * the rows whose target is the student's own output (source "gold"). Those
+ * measure how much a model agrees with the incumbent, which scores 1.0 on
+ * them by construction; only a teacher's or a human's label is evidence.
+ * Written to <run>/holdout.raw.jsonl; *out_left_out = rows dropped. NULL
+ * (err untouched) when no labelled row is left: no holdout then. */
+static char *labelled_holdout(struct run *r, size_t *out_left_out, struct mn_err *err)
+{
+	char *in = mn_xasprintf("%s/valid.raw.jsonl", r->batch_dir);
+	char *out = NULL;
+	struct mn_buf b = MN_BUF_INIT, keep = MN_BUF_INIT;
+
+	*out_left_out = 0;
+	if (!mn_file_exists(in))
+		goto done;
+	if (mn_file_read(&b, in, MN_LIMIT_JSON_FILE_BYTES, err))
+		goto done;
+	for (size_t i = 0; i < b.len;) {
+		const char *line = b.data + i, *nl = memchr(line, '\n', b.len - i);
+		size_t n = nl ? (size_t)(nl - line) : b.len - i;
+		json_t *row = mn_json_parse(line, n, NULL);
+
+		i += n + 1;
+		if (row && !strcmp(mn_json_str(row, "source", ""), "gold")) {
+			(*out_left_out)++;
+		} else if (!mn_text_is_blank(line, n)) {
+			/* unparsable lines go on: the loader reports them */
+			mn_buf_add(&keep, line, n);
+			mn_buf_addc(&keep, '\n');
+		}
+		json_decref(row);
+	}
+	if (!keep.len)
+		goto done; /* no labelled row: agreement is judged on the probe set */
+	out = mn_xasprintf("%s/holdout.raw.jsonl", r->dir);
+	if (mn_file_write_atomic(out, keep.len ? keep.data : "", keep.len, 0600, err)) {
+		free(out);
+		out = NULL;
+	}
+done:
+	mn_buf_release(&b);
+	mn_buf_release(&keep);
+	free(in);
+	return out;
+}
+
 /* Evaluate candidate and incumbent; write gate.json. *out_gate: new ref.
  * MN_EFAIL for problems of the run (eval set, incumbent); a candidate
  * that cannot be evaluated yields a failing gate instead. */
@@ -326,23 +373,33 @@ static int evaluate(struct run *r, json_t **out_gate, struct mn_err *err)
 	struct mn_evaluate_ctl ctl = { beat_tick, r, r->log_fd };
 	struct mn_err cerr = MN_ERR_INIT;
 	char *probe = mn_evaluate_probe_path(&a->cfg);
-	char *holdout = mn_xasprintf("%s/valid.raw.jsonl", r->batch_dir);
+	char *holdout = NULL;
 	char *inc_dir = mn_registry_version_dir(a, r->student, r->incumbent);
 	char *gate_path = mn_xasprintf("%s/gate.json", r->dir);
 	json_t *cand = NULL, *inc = NULL, *gate = NULL;
 	bool have_inc = true;
+	size_t unlabelled = 0;
 	int ret;
 	int64_t t = mn_time_mono_ms();
 
 	*out_gate = NULL;
+	mn_evalset_init(&set.all);
+	mn_evalset_init(&set.holdout);
+	set.n_probe = 0;
+	holdout = labelled_holdout(r, &unlabelled, err);
+	if (!holdout && err->code) {
+		ret = err->code;
+		goto out;
+	}
 	ret = mn_evaluate_load(&set, probe, holdout, err);
 	if (ret)
 		goto out;
 	/* cut as the production encoder cuts */
 	set.all.max_input_chars = set.holdout.max_input_chars =
 		(size_t)a->cfg.encoding.max_input_chars;
-	logline(r, "evaluating on %zu items (%zu probe from %s, %zu holdout)", set.all.n,
-		set.n_probe, probe ? probe : "none", set.holdout.n);
+	logline(r, "evaluating on %zu items (%zu probe from %s, %zu labelled holdout; %zu holdout "
+		"row(s) the student encoded itself left out)", set.all.n, set.n_probe,
+		probe ? probe : "none", set.holdout.n, unlabelled);
 	if (r->builtin) {
 		if (mn_evaluate_builtin(&cand, &set, r->cand_dir, &a->cfg, &ctl, &cerr))
 			cand = NULL;
@@ -394,9 +451,10 @@ static int evaluate(struct run *r, json_t **out_gate, struct mn_err *err)
 	json_object_set_new(gate, "incumbent_version",
 			    json_string(r->incumbent[0] ? r->incumbent : MN_REGISTRY_DEFAULT));
 	json_object_set_new(gate, "eval_set",
-			    json_pack("{s:s?,s:I,s:I}", "probe", probe, "n_probe",
+			    json_pack("{s:s?,s:I,s:I,s:I}", "probe", probe, "n_probe",
 				      (json_int_t)set.n_probe, "n_holdout",
-				      (json_int_t)set.holdout.n));
+				      (json_int_t)set.holdout.n, "n_holdout_unlabelled_left_out",
+				      (json_int_t)unlabelled));
 	ret = mn_json_write_file(gate_path, gate, err);
 	if (ret)
 		goto out;

@@ -21,6 +21,7 @@
 #include "learn/batch.h"
 #include "train/monitor.h"
 #include "train/registry.h"
+#include "store/store_learn.h"
 #include "store/store_train.h"
 
 /* A training/evaluating run whose heartbeat is older than this is dead even
@@ -30,6 +31,8 @@
  * (supervised runner only; systemd may legitimately wait). */
 #define REQUEST_STALE_MS (10 * 60 * 1000)
 #define SHUTDOWN_GRACE_MS 30000
+/* Deployed runs `status` sums the teacher's gains over (newest first). */
+#define TEACHER_RUNS_MAX 1000
 
 /* The orchestrator child `mnemo serve` supervises. */
 static pid_t child_pid = -1;
@@ -508,10 +511,36 @@ static int common_checks(struct mn_ctx *a, struct mn_err *err)
 	return 0;
 }
 
+int mn_train_count_rows(struct mn_ctx *a, int *out_eligible, int *out_labelled,
+			struct mn_err *err)
+{
+	struct mn_learn_row *rows = NULL;
+	size_t n = 0;
+	int ret;
+
+	*out_eligible = *out_labelled = 0;
+	ret = mn_store_learn_batch_rows(a->store, &rows, &n, err);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (mn_batch_is_holdout(rows[i].memory_id,
+					a->cfg.learning.training.holdout_fraction))
+			continue;
+		(*out_eligible)++;
+		/* A row whose target is the student's own output is replay, never
+		 * evidence: only a teacher's or a human's correction teaches. */
+		if (rows[i].corrected_output)
+			(*out_labelled)++;
+	}
+	mn_learn_rows_free(rows, n);
+	return 0;
+}
+
 static int data_check(struct mn_ctx *a, struct mn_err *err)
 {
-	int eligible = 0, need = a->cfg.learning.training.min_new_examples;
-	int ret = mn_batch_count_eligible(a, &eligible, err);
+	int eligible = 0, labelled = 0, need = a->cfg.learning.training.min_new_examples;
+	int need_l = a->cfg.learning.training.min_labelled_examples;
+	int ret = mn_train_count_rows(a, &eligible, &labelled, err);
 
 	if (ret)
 		return ret;
@@ -519,6 +548,12 @@ static int data_check(struct mn_ctx *a, struct mn_err *err)
 		return mn_err_set(err, MN_EDECLINED,
 				  "too little data: %d eligible example%s, need %d", eligible,
 				  eligible == 1 ? "" : "s", need);
+	if (labelled < need_l)
+		return mn_err_set(err, MN_EDECLINED,
+				  "too few labelled examples: %d teacher- or human-corrected row%s "
+				  "to train on, need %d (learning.training.min_labelled_examples); "
+				  "rows the student encoded itself are replay, not evidence",
+				  labelled, labelled == 1 ? "" : "s", need_l);
 	return 0;
 }
 
@@ -854,6 +889,61 @@ int mn_train_status_json(struct mn_ctx *a, const char *request_id, int limit, js
 	return 0;
 }
 
+/* Agreement (enum_acc, percentage points) a deployed run gained over its
+ * incumbent on its labelled holdout; false when not measured. */
+static bool run_gain(const struct mn_train_run *r, double *out)
+{
+	const json_t *c = json_object_get(r->candidate_metrics, "holdout");
+	const json_t *i = json_object_get(r->incumbent_metrics, "holdout");
+	const json_t *cv = json_object_get(c, "enum_acc"), *iv = json_object_get(i, "enum_acc");
+
+	if (strcmp(r->state, MN_RUN_DEPLOYED) || !json_is_number(cv) || !json_is_number(iv) ||
+	    json_integer_value(json_object_get(c, "n")) < 1)
+		return false;
+	*out = 100.0 * (json_number_value(cv) - json_number_value(iv));
+	return true;
+}
+
+json_t *mn_train_teacher_json(struct mn_ctx *a)
+{
+	const struct mn_config *c = &a->cfg;
+	struct mn_err e = MN_ERR_INIT;
+	struct mn_train_run *runs = NULL;
+	size_t n = 0;
+	char since[MN_TIME_LEN];
+	int total = 0, accepted = 0, day = 0, measured = 0, left;
+	double gained = 0;
+	json_t *o;
+
+	mn_time_format(since, mn_time_now_ms() - 24 * 3600 * 1000LL);
+	if (mn_store_learn_teacher_calls(a->store, "", &total, &accepted, &e) ||
+	    mn_store_learn_teacher_calls(a->store, since, &day, NULL, &e))
+		return json_pack("{s:s}", "error", e.msg);
+	if (!mn_store_train_list(a->store, &runs, &n, TEACHER_RUNS_MAX, &e)) {
+		for (size_t i = 0; i < n; i++) {
+			double g;
+
+			if (run_gain(&runs[i], &g)) {
+				gained += g;
+				measured++;
+			}
+		}
+	}
+	mn_train_runs_free(runs, n);
+	left = c->learning.curriculum.max_calls_per_day - day;
+	o = json_pack("{s:s,s:s?,s:{s:i,s:i,s:i},s:{s:i,s:i,s:i}}", "provider",
+		      c->teacher.provider ? c->teacher.provider : "none", "model", c->teacher.model,
+		      "calls", "total", total, "last_24h", day, "accepted", accepted, "budget",
+		      "per_cycle", c->learning.curriculum.max_corrections_per_cycle, "per_day",
+		      c->learning.curriculum.max_calls_per_day, "left_today", left < 0 ? 0 : left);
+	json_object_set_new(o, "runs_measured", json_integer(measured));
+	json_object_set_new(o, "agreement_gained_pp", measured ? json_real(gained) : json_null());
+	json_object_set_new(o, "agreement_gained_per_100_calls",
+			    measured && total > 0 ? json_real(gained * 100.0 / total)
+						  : json_null());
+	return o;
+}
+
 json_t *mn_train_state_json(struct mn_ctx *a)
 {
 	struct mn_err e = MN_ERR_INIT;
@@ -896,6 +986,7 @@ json_t *mn_train_state_json(struct mn_ctx *a)
 			    json_pack("{s:s,s:s,s:s?}", "student", student, "current",
 				      cur[0] ? cur : MN_REGISTRY_DEFAULT, "pinned",
 				      pinned[0] ? pinned : NULL));
+	json_object_set_new(o, "teacher", mn_train_teacher_json(a));
 	free(estop);
 	return o;
 }

@@ -25,10 +25,25 @@ int mn_train_check_trigger(struct mn_ctx *a, bool drift, json_t **out_phase,
  * id; the run is started (supervised child) or left pending (systemd). */
 int mn_train_request(struct mn_ctx *a, const char *trigger, const char *reason,
 		     char out_id[37], struct mn_err *err);
+/* Rows a run assembled now could train on (untrained, unbatched, gold or
+ * corrected, not in the holdout) and, of those, the teacher- or
+ * human-corrected ones: the evidence a run needs at least
+ * learning.training.min_labelled_examples of. */
+int mn_train_count_rows(struct mn_ctx *a, int *out_eligible, int *out_labelled,
+			struct mn_err *err);
 /* Runs as JSON (newest first; one run when request_id given). */
 int mn_train_status_json(struct mn_ctx *a, const char *request_id, int limit, json_t **out,
 			 struct mn_err *err);
-/* Learning state for `status` (e-stop, in-flight run, breaker, last run). */
+/* What the teacher cost and bought: {provider, model?, calls: {total,
+ * last_24h, accepted}, budget: {per_cycle, per_day, left_today},
+ * runs_measured, agreement_gained_pp, agreement_gained_per_100_calls}.
+ * The gain sums, over deployed runs, the candidate's enum agreement minus
+ * the incumbent's on the run's labelled holdout (null when no run measured
+ * it); per 100 calls divides by every teacher call made. New reference;
+ * {error} when the store failed. */
+json_t *mn_train_teacher_json(struct mn_ctx *a);
+/* Learning state for `status` (e-stop, in-flight run, breaker, last run,
+ * teacher: mn_train_teacher_json). */
 json_t *mn_train_state_json(struct mn_ctx *a);
 /* Options of a request beyond mn_train_request's (additive API). */
 struct mn_train_request_opts {

@@ -112,18 +112,39 @@ check "rollback to a named version" "$MNEMO" model rollback v0003
 check "current is v0003" test "$(current)" = v0003
 
 # the assembled path: remembered memories (encoded by the deployed model),
-# a human correction, a run on the assembled batch. A remembered memory is an
+# human corrections, a run on the assembled batch. A remembered memory is an
 # eligible (gold) row only when the model is confident about it
 # (learning.min_confidence); how confident a model trained on the teacher's
 # invented words is about ordinary text is not what this tests, so every
-# faithful encoding counts as gold here.
-write_config "learning:" "  min_confidence: 0" "  training:" "    min_new_examples: 5"
+# faithful encoding counts as gold here. Gold rows are the student's own
+# output: replay, never evidence, so a run needs labelled rows
+# (min_labelled_examples, 2 here). No holdout: which rows a hash puts there
+# must not decide whether the two corrections are left to train on.
+write_config "learning:" "  min_confidence: 0" "  training:" "    min_new_examples: 5" \
+	"    min_labelled_examples: 2" "    holdout_fraction: 0"
 i=0
 while [ $i -lt 12 ]; do
 	i=$((i + 1))
 	"$MNEMO" remember --json "Deployed version v1.$i of the Redis cache on host db$i after fixing /etc/redis/redis$i.conf; latency dropped to $((i * 3)) ms." > "$T/rem.json" 2>/dev/null
 done
 MID=$(json_get "$T/rem.json" "d['memory_id']")
+expect_rc "only the student's own encodings: the run is declined" 5 "$MNEMO" train request
+"$MNEMO" train request --json > "$T/decl.json" 2>/dev/null
+check "the declined request says why" python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+sys.exit(0 if d['accepted'] is False and 'too few labelled examples: 0' in d['reason'] else 1)" "$T/decl.json"
+# amend_like MEMORY_ID TEXT: a human correction of a remembered memory
+amend_like() {
+	python3 -c "
+import json,sys
+t=sys.argv[1]; g=t[:60].rsplit(' ',1)[0]
+print(json.dumps({'gist':g,'summary':t,'content':t,'narrative':'','concepts':['storage'],
+ 'structured_concepts':{'topics':[{'label':'storage','path':'storage'}],'entities':[],'actions':[],'causality':[]},
+ 'significance':'notable','emotional_tone':'satisfying','outcome':'success','salience':0.6}))" "$2" > "$T/amend2.json"
+	"$MNEMO" amend "$1" - < "$T/amend2.json" >/dev/null 2>&1
+}
+"$MNEMO" remember --json "Resized the volume of db13 to 40 GB." > "$T/rem2.json" 2>/dev/null
+check "second human correction recorded" amend_like "$(json_get "$T/rem2.json" "d['memory_id']")" "Resized the volume of db13 to 40 GB."
 TXT="Deployed version v1.12 of the Redis cache on host db12 after fixing /etc/redis/redis12.conf; latency dropped to 36 ms."
 python3 -c "
 import json,sys
@@ -135,7 +156,7 @@ print(json.dumps({'gist':'Deployed version v1.12 of the Redis cache on host db12
 check "human correction recorded" "$MNEMO" amend "$MID" - < "$T/amend.json"
 "$MNEMO" experience stats --json > "$T/stats.json" 2>/dev/null
 check "remembered memories are eligible rows" python3 -c "
-import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['corrected']==1 and d['gold']+d['corrected']>=12 else 1)" "$T/stats.json"
+import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['corrected']==2 and d['gold']+d['corrected']>=13 else 1)" "$T/stats.json"
 "$MNEMO" train request --reason "assembled" --wait --json > "$T/r6.json" 2>/dev/null
 S6=$(json_get "$T/r6.json" "d['state']")
 check "assembled batch run ends deployed or rejected" sh -c "test '$S6' = deployed -o '$S6' = rejected"
@@ -146,9 +167,12 @@ check "status shows learning state" sh -c "'$MNEMO' train status | grep -q deplo
 i=0
 while [ $i -lt 8 ]; do
 	i=$((i + 1))
-	"$MNEMO" remember "Moved the nightly backup of volume vol$i to 0$i:30 UTC; it now writes /var/backups/vol$i.tar." >/dev/null 2>&1
+	"$MNEMO" remember --json "Moved the nightly backup of volume vol$i to 0$i:30 UTC; it now writes /var/backups/vol$i.tar." > "$T/rem3.json" 2>/dev/null
+	[ $i -le 2 ] && amend_like "$(json_get "$T/rem3.json" "d['memory_id']")" \
+		"Moved the nightly backup of volume vol$i to 0$i:30 UTC; it now writes /var/backups/vol$i.tar."
 done
-write_config "learning:" "  min_confidence: 0" "  training:" "    min_new_examples: 5" "    trainer:" \
+write_config "learning:" "  min_confidence: 0" "  training:" "    min_new_examples: 5" \
+	"    min_labelled_examples: 2" "    holdout_fraction: 0" "    trainer:" \
 	"      command: [sh, $SUP/trainer_crash.sh, '{out}']"
 "$MNEMO" train request --wait --json > "$T/r7.json" 2>/dev/null
 check "crash on assembled batch: failed" test "$(json_get "$T/r7.json" "d['state']")" = failed

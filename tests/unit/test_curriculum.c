@@ -1,7 +1,7 @@
 /*
  * test_curriculum.c - teacher corrections (DESIGN §6) with
- * tests/support/fake_llm.py as the teacher: thresholds, cooldown, order,
- * verification, attempts and the move to ambiguous, teacher errors and
+ * tests/support/fake_llm.py as the teacher: thresholds, cooldown, the
+ * selection (value, diversity) and the teacher budget, verification, attempts and the move to ambiguous, teacher errors and
  * timeouts, human corrections, interruption.
  */
 #include "testutil.h"
@@ -168,7 +168,9 @@ static void test_accepts_verified_corrections_with_the_production_prompt(void **
 	json_decref(p);
 }
 
-static void test_lowest_quality_first_up_to_the_cap(void **state)
+/* Value first (uncertainty + hardness), then diversity: of four reports
+ * of one kind, the two most valuable that differ most go to the teacher. */
+static void test_most_useful_first_up_to_the_cap(void **state)
 {
 	struct lf *f = *state;
 	char a[37], b[37], c[37], d[37];
@@ -178,26 +180,149 @@ static void test_lowest_quality_first_up_to_the_cap(void **state)
 	lf_fake_start(f, "{\"encode\":\"echo\"}");
 	lf_teacher(f, 10);
 	f->a.cfg.learning.curriculum.max_corrections_per_cycle = 2;
-	add_needy(f, a, "Alpha job 1 failed on host-1.", 0.6, 0.1);
-	add_needy(f, b, "Beta job 2 failed on host-2.", 0.1, 0.5);
-	add_needy(f, c, "Gamma job 3 failed on host-3.", 0.1, 0.2);
-	add_needy(f, d, "Delta job 4 failed on host-4.", 0.4, 0.1);
+	/* value = (1 - confidence) + (0.9 - epr) + 0.1 (flags) */
+	add_needy(f, a, "Alpha job 1 failed on host-1.", 0.6, 0.1);  /* 1.3 */
+	add_needy(f, b, "Beta job 2 failed on host-2.", 0.1, 0.5);   /* 1.4 */
+	add_needy(f, c, "Gamma job 3 failed on host-3.", 0.1, 0.2);  /* 1.7 */
+	add_needy(f, d, "Delta job 4 failed on host-4.", 0.4, 0.1);  /* 1.5 */
 	p = run(f, NULL);
 	assert_int_equal(num(p, "attempted"), 2);
 	assert_int_equal(num(p, "waiting"), 4);
-	lf_row(f, &r, b);
+	lf_row(f, &r, c);
 	assert_non_null(r.corrected_output);
 	mn_exp_row_release(&r);
-	lf_row(f, &r, c);
+	lf_row(f, &r, d);
 	assert_non_null(r.corrected_output);
 	mn_exp_row_release(&r);
 	lf_row(f, &r, a);
 	assert_null(r.corrected_output);
 	mn_exp_row_release(&r);
-	lf_row(f, &r, d);
+	lf_row(f, &r, b);
 	assert_null(r.corrected_output);
 	mn_exp_row_release(&r);
 	json_decref(p);
+}
+
+/* Near-duplicates share the budget: after the most uncertain of three
+ * copies, a different report beats the other copies. */
+static void test_select_spreads_over_different_inputs(void **state)
+{
+	const char *dup = "The nightly import failed again on host db-3 with a timeout.";
+	const char *other = "Alice rotated the TLS certificate of the gateway.";
+	struct mn_curriculum_cand c[4] = {
+		{ .text = dup, .len = strlen(dup), .confidence = 0.10, .epr = 1.0 },
+		{ .text = dup, .len = strlen(dup), .confidence = 0.12, .epr = 1.0 },
+		{ .text = dup, .len = strlen(dup), .confidence = 0.11, .epr = 1.0 },
+		{ .text = other, .len = strlen(other), .confidence = 0.40, .epr = 1.0 },
+	};
+	size_t out[4];
+
+	(void)state;
+	assert_int_equal(mn_curriculum_select(out, c, 4, 2), 2);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 3);
+	/* all of them when the budget allows, each once */
+	assert_int_equal(mn_curriculum_select(out, c, 4, 9), 4);
+	assert_true(out[0] != out[1] && out[1] != out[2] && out[2] != out[3]);
+	assert_int_equal(mn_curriculum_select(out, c, 0, 9), 0);
+}
+
+/* What the student was taught and still gets wrong makes the rows like it
+ * worth less than a different kind of row; labelled rows are never
+ * chosen. */
+static void test_select_leaves_what_the_student_cannot_learn(void **state)
+{
+	const char *stuck = "Emberline report for log shipping: overnight shift, paged.";
+	const char *like = "Emberline report for log shipping: daytime shift, paged.";
+	const char *fresh = "Bob restarted the mail relay after the disk filled up.";
+	struct mn_curriculum_cand c[3] = {
+		{ .text = like, .len = strlen(like), .confidence = 0.1, .epr = 1.0 },
+		{ .text = fresh, .len = strlen(fresh), .confidence = 0.5, .epr = 1.0 },
+		{ .text = stuck, .len = strlen(stuck), .confidence = 0.1, .epr = 1.0,
+		  .labelled = true, .unlearned = 1.0 },
+	};
+	size_t out[3];
+
+	(void)state;
+	assert_int_equal(mn_curriculum_select(out, c, 3, 1), 1);
+	assert_int_equal(out[0], 1);
+	/* taught and learned: only half the overlap counts, the uncertain one wins */
+	c[2].unlearned = 0;
+	assert_int_equal(mn_curriculum_select(out, c, 3, 3), 2);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+}
+
+/* Hard examples and uncertainty raise the value; earlier rejected teacher
+ * answers lower it. */
+static void test_value_of_a_correction(void **state)
+{
+	struct mn_curriculum_cand sure = { .text = "x", .len = 1, .confidence = 0.9, .epr = 1.0 };
+	struct mn_curriculum_cand unsure = sure, broken = sure, lossy = sure, rated = sure,
+				  tried = sure;
+
+	(void)state;
+	unsure.confidence = 0.2;
+	broken.broken = true;
+	lossy.epr = 0.4;
+	rated.recall_count = 3;
+	rated.recall_score = 0.1;
+	tried.confidence = 0.2;
+	tried.attempts = 1;
+	assert_true(mn_curriculum_value(&unsure) > mn_curriculum_value(&sure));
+	assert_true(mn_curriculum_value(&broken) > mn_curriculum_value(&sure));
+	assert_true(mn_curriculum_value(&lossy) > mn_curriculum_value(&sure));
+	assert_true(mn_curriculum_value(&rated) > mn_curriculum_value(&sure));
+	assert_true(mn_curriculum_value(&tried) < mn_curriculum_value(&unsure));
+	assert_true(mn_curriculum_value(&sure) > 0);
+}
+
+/* max_calls_per_day spans cycles: what one run spent, the next cannot. The
+ * calls are counted as they are made. */
+static void test_daily_budget_spans_cycles(void **state)
+{
+	struct lf *f = *state;
+	char id[37];
+	int calls = -1, accepted = -1;
+	struct mn_err err = MN_ERR_INIT;
+	json_t *p, *b;
+
+	lf_fake_start(f, "{\"encode\":\"echo\"}");
+	lf_teacher(f, 10);
+	f->a.cfg.learning.curriculum.max_corrections_per_cycle = 2;
+	f->a.cfg.learning.curriculum.max_calls_per_day = 3;
+	for (int i = 0; i < 5; i++) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "Report %c: disk /dev/sd%c at 9%d%% on db-%d.", 'A' + i,
+			 'a' + i, i, i);
+		add_needy(f, id, text, 0.2, 0.1);
+	}
+	p = run(f, NULL);
+	assert_phase(p, "completed");
+	assert_int_equal(num(p, "attempted"), 2);
+	b = json_object_get(p, "budget");
+	assert_int_equal(num(b, "per_cycle"), 2);
+	assert_int_equal(num(b, "per_day"), 3);
+	assert_int_equal(num(b, "used_24h"), 2);
+	assert_int_equal(num(b, "left"), 1);
+	json_decref(p);
+	p = run(f, NULL);
+	assert_phase(p, "completed");
+	assert_int_equal(num(p, "attempted"), 1);
+	json_decref(p);
+	p = run(f, NULL);
+	assert_phase(p, "skipped");
+	assert_non_null(strstr(mn_json_str(p, "reason", ""), "teacher budget is spent: 3 calls"));
+	assert_int_equal(num(json_object_get(p, "budget"), "left"), 0);
+	json_decref(p);
+	assert_int_equal(lf_fake_count(f), 3);
+	assert_int_equal(mn_store_learn_teacher_calls(f->a.store, "", &calls, &accepted, &err), 0);
+	assert_int_equal(calls, 3);
+	assert_int_equal(accepted, 3);
+	/* a day later the budget is back */
+	assert_int_equal(mn_store_learn_teacher_calls(f->a.store, "9999", &calls, NULL, &err), 0);
+	assert_int_equal(calls, 0);
 }
 
 static void test_rejects_unverified_then_moves_to_ambiguous(void **state)
@@ -462,8 +587,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_accepts_verified_corrections_with_the_production_prompt, setup,
 			teardown),
-		cmocka_unit_test_setup_teardown(test_lowest_quality_first_up_to_the_cap, setup,
+		cmocka_unit_test_setup_teardown(test_most_useful_first_up_to_the_cap, setup,
 						teardown),
+		cmocka_unit_test(test_select_spreads_over_different_inputs),
+		cmocka_unit_test(test_value_of_a_correction),
+		cmocka_unit_test(test_select_leaves_what_the_student_cannot_learn),
+		cmocka_unit_test_setup_teardown(test_daily_budget_spans_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_unverified_then_moves_to_ambiguous,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_template_echo_and_schema_errors, setup,

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <limits.h>
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "train/registry.h"
 #include "store/store_train.h"
 #include "train/train.h"
+#include "learn_fixture.h"
 
 struct fx {
 	char *dir;
@@ -354,6 +356,124 @@ static void test_manual_request_declines(void **state)
 	assert_non_null(strstr(err.msg, "run r9 is in flight"));
 }
 
+static int lf_setup(void **state)
+{
+	struct lf *f = mn_xcalloc(1, sizeof(*f));
+
+	lf_open(f);
+	f->a.cfg.learning.training.min_new_examples = 3;
+	f->a.cfg.learning.training.min_labelled_examples = 2;
+	f->a.cfg.learning.training.holdout_fraction = 0;
+	*state = f;
+	return 0;
+}
+
+static int lf_teardown(void **state)
+{
+	struct lf *f = *state;
+
+	lf_close(f);
+	free(f);
+	return 0;
+}
+
+/* Rows the student encoded itself are replay, never evidence: enough of
+ * them still do not start a run; teacher and human corrections do count. */
+static void test_request_needs_labelled_rows(void **state)
+{
+	struct lf *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	char id[37], m1[37], m2[37];
+	int eligible = -1, labelled = -1;
+	json_t *enc;
+	char *txt;
+
+	for (int i = 0; i < 4; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "Rotated the key of gateway-%d.", i);
+		lf_add_gold(f, i == 0 ? m1 : i == 1 ? m2 : NULL, text);
+	}
+	assert_int_equal(mn_train_count_rows(&f->a, &eligible, &labelled, &err), 0);
+	assert_int_equal(eligible, 4);
+	assert_int_equal(labelled, 0);
+	assert_int_equal(mn_train_request(&f->a, "manual", NULL, id, &err), MN_EDECLINED);
+	assert_non_null(strstr(err.msg, "too few labelled examples: 0 teacher- or human-corrected"
+				       " rows to train on, need 2"));
+	assert_non_null(strstr(err.msg, "min_labelled_examples"));
+	enc = lf_encoding("Rotated the key of gateway-0.");
+	txt = mn_json_dumps(enc);
+	assert_int_equal(mn_store_exp_set_correction(f->a.store, m1, txt, 1.0, 0, true, "human",
+						     &err), 0);
+	assert_int_equal(mn_store_exp_set_correction(f->a.store, m2, txt, 1.0, 0, true,
+						     "teacher-model", &err), 0);
+	free(txt);
+	json_decref(enc);
+	assert_int_equal(mn_train_count_rows(&f->a, &eligible, &labelled, &err), 0);
+	assert_int_equal(eligible, 4);
+	assert_int_equal(labelled, 2);
+	/* rows in the holdout are never trained on: they do not count */
+	f->a.cfg.learning.training.holdout_fraction = 1;
+	assert_int_equal(mn_train_count_rows(&f->a, &eligible, &labelled, &err), 0);
+	assert_int_equal(eligible, 0);
+	assert_int_equal(labelled, 0);
+}
+
+/* `status` shows the teacher's calls, budget and what they bought. */
+static void test_teacher_state_counts_calls_and_gain(void **state)
+{
+	struct fx *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_train_patch p = MN_TRAIN_PATCH_INIT;
+	char cid[37];
+	json_t *t, *cand, *inc;
+
+	t = mn_train_teacher_json(&f->a);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(t, "calls"), "total")),
+			 0);
+	assert_true(json_is_null(json_object_get(t, "agreement_gained_per_100_calls")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(t, "budget"),
+							      "left_today")),
+			 100);
+	json_decref(t);
+	assert_int_equal(mn_store_learn_curriculum_begin(f->a.store, cid, "t", &err), 0);
+	assert_int_equal(mn_store_learn_curriculum_progress(f->a.store, cid, 40, 30, 10, &err), 0);
+	assert_int_equal(mn_store_learn_curriculum_finish(f->a.store, cid, "completed", 50, 40, 10,
+							  NULL, &err), 0);
+	/* a deployed run: +6 points on its labelled holdout */
+	assert_int_equal(mn_store_train_insert(f->a.store, "d1", "auto", NULL, NULL, &err), 0);
+	cand = json_pack("{s:{s:i,s:f}}", "holdout", "n", 20, "enum_acc", 0.80);
+	inc = json_pack("{s:{s:i,s:f}}", "holdout", "n", 20, "enum_acc", 0.74);
+	p.candidate_metrics = cand;
+	p.incumbent_metrics = inc;
+	assert_int_equal(mn_store_train_update(f->a.store, "d1", &p, &err), 0);
+	assert_int_equal(mn_store_train_transition(f->a.store, "d1", "requested", "deployed", NULL,
+						   &err), 0);
+	json_decref(cand);
+	json_decref(inc);
+	t = mn_train_state_json(&f->a);
+	{
+		json_t *te = json_object_get(t, "teacher");
+
+		assert_int_equal(
+			json_integer_value(json_object_get(json_object_get(te, "calls"), "total")),
+			50);
+		assert_int_equal(json_integer_value(
+					 json_object_get(json_object_get(te, "calls"), "accepted")),
+				 40);
+		assert_int_equal(json_integer_value(json_object_get(te, "runs_measured")), 1);
+		assert_true(fabs(json_number_value(json_object_get(te, "agreement_gained_pp")) - 6.0) <
+			    1e-6);
+		assert_true(fabs(json_number_value(json_object_get(
+					 te, "agreement_gained_per_100_calls")) -
+				 12.0) < 1e-6);
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(te, "budget"),
+								      "left_today")),
+				 50);
+	}
+	json_decref(t);
+}
+
 /* A pending.json that is not valid JSON: cancelling the requested run it
  * might name reads it without an error sink (err NULL) and must not crash. */
 static void test_cancel_survives_a_corrupt_pending_json(void **state)
@@ -462,6 +582,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_auto_trigger_window_and_estop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_breaker_and_cooldowns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manual_request_declines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_needs_labelled_rows, lf_setup,
+						lf_teardown),
+		cmocka_unit_test_setup_teardown(test_teacher_state_counts_calls_and_gain, setup,
+						teardown),
 		/* last: it makes this process a supervisor */
 		cmocka_unit_test_setup_teardown(
 			test_request_while_child_finishes_is_declined_not_failed, setup, teardown),
