@@ -110,9 +110,13 @@ static const struct key keys[] = {
 	     MAX_HOURS),
 	INT("learning.curriculum.max_correction_attempts",
 	    learning.curriculum.max_correction_attempts, 1, 100),
+	INT("learning.curriculum.max_calls_per_day", learning.curriculum.max_calls_per_day, 0,
+	    MAX_COUNT),
 
 	SECTION("learning.training"),
 	INT("learning.training.min_new_examples", learning.training.min_new_examples, 1,
+	    MAX_COUNT),
+	INT("learning.training.min_labelled_examples", learning.training.min_labelled_examples, 1,
 	    MAX_COUNT),
 	INT("learning.training.max_examples_per_run", learning.training.max_examples_per_run, 1,
 	    MAX_COUNT),
@@ -248,8 +252,10 @@ void mn_config_init(struct mn_config *c)
 	c->learning.curriculum.max_corrections_per_cycle = 20;
 	c->learning.curriculum.cooldown_hours = 24;
 	c->learning.curriculum.max_correction_attempts = 2;
+	c->learning.curriculum.max_calls_per_day = 100;
 
 	c->learning.training.min_new_examples = 50;
+	c->learning.training.min_labelled_examples = 20;
 	c->learning.training.max_examples_per_run = 200;
 	c->learning.training.replay_ratio = 0.3;
 	c->learning.training.holdout_fraction = 0.1;

@@ -49,9 +49,11 @@ struct mn_config {
 			int max_corrections_per_cycle; /* [20] */
 			double cooldown_hours;         /* [24] */
 			int max_correction_attempts;   /* [2] */
+			int max_calls_per_day;         /* [100] */
 		} curriculum;
 		struct {
 			int min_new_examples;     /* [50] */
+			int min_labelled_examples;/* [20] */
 			int max_examples_per_run; /* [200] */
 			double replay_ratio;      /* [0.3] */
 			char *replay_dataset;     /* [NULL = shipped seed set] */
