@@ -62,11 +62,11 @@ if [ "$QUICK" = 1 ]; then
 else
 	OBS=${OBS:-120}; PROBE_N=${PROBE_N:-16}; REMEMBER_S=${REMEMBER_S:-40}; EVAL_S=${EVAL_S:-24}
 fi
-PRE_STEPS=${PRE_STEPS:-300}
+PRE_STEPS=${PRE_STEPS:-800}
 PRE_BATCH=${PRE_BATCH:-128}
 PRE_LR=${PRE_LR:-1.5e-3}
-PRE_S=${PRE_S:-60}    # fewer pre-training steps when PRE_STEPS would take longer
-AUG=${AUG:-9}
+PRE_S=${PRE_S:-90}    # fewer pre-training steps when PRE_STEPS would take longer
+AUG=${AUG:-19}
 LORA_STEPS=${LORA_STEPS:-120}
 LORA_RANK=${LORA_RANK:-32}
 LORA_LR=${LORA_LR:-1e-3}

@@ -115,8 +115,12 @@ def encode_row(tok, msgs, max_len):
     return p + a, [-100] * len(p) + a
 
 
-def collate(batch, pad_id, torch, device):
+def collate(batch, pad_id, torch, device, multiple=64):
+    """Right-padded to a multiple of 64 tokens: a handful of shapes, so the
+    GPU's kernel choices (cuDNN attention plans, ...) are made once each
+    rather than once per batch."""
     n = max(len(x) for x, _ in batch)
+    n = -(-n // multiple) * multiple
     ids = torch.full((len(batch), n), pad_id, dtype=torch.long)
     lab = torch.full((len(batch), n), -100, dtype=torch.long)
     att = torch.zeros((len(batch), n), dtype=torch.long)
@@ -323,15 +327,18 @@ def main():
             if device.type == "cuda":
                 torch.cuda.synchronize()
             t_step1 = time.time()  # the first step pays for kernel selection
-        elif step == 10 and a.max_seconds > 0 and t_step1 is not None:
+        elif step >= 10 and step % 25 == 10 and a.max_seconds > 0 and t_step1 is not None:
+            # re-planned every 25 steps from the mean step time so far (the
+            # first steps are slow: new shapes), never beyond the planned
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            per = (time.time() - t_step1) / 9
-            fit = int((a.max_seconds - (t_step1 - t0)) / per) if per > 0 else steps
-            if fit < steps:
-                steps = max(fit, step + 1, warmup + 1)
+            per = (time.time() - t_step1) / (step - 1)
+            fit = int((a.max_seconds - (t_step1 - t0)) / per) if per > 0 else planned
+            fit = min(planned, max(fit, step + 1, warmup + 1))
+            if fit != steps:
                 log("%.3f s per step: %d of the %d planned steps fit into --max-seconds %g "
-                    "(the schedule follows)" % (per, steps, planned, a.max_seconds))
+                    "(the schedule follows)" % (per, fit, planned, a.max_seconds))
+                steps = fit
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         opt.zero_grad(set_to_none=True)
