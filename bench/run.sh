@@ -16,6 +16,7 @@ if [ -f bench/learn.c ]; then
 fi
 for b in bench/bench_*.sh; do [ -f "$b" ] && MNEMO_BIN="$PWD/$B/mnemo" sh "$b"; done
 if [ -f bench/bench_mcp.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_mcp.py; fi
+if [ -f bench/bench_http.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_http.py || true; fi
 if [ -f bench/bench_mcp.js ]; then MNEMO_BIN="$PWD/$B/mnemo" node bench/bench_mcp.js; fi
 if [ -f bench/recall/run.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/recall/run.py; fi
 exit 0
