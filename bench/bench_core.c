@@ -296,7 +296,7 @@ static void bench_recall(struct mn_ctx *a, int size, int queries, int rank_lo, i
 
 	fill_to(a, size);
 	sqlite3_open(a->db_path, &db);
-	sqlite3_prepare_v2(db, "SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?1"
+	sqlite3_prepare_v2(db, "SELECT rowid FROM recall_fts WHERE recall_fts MATCH ?1"
 			       " ORDER BY rank LIMIT 10", -1, &s, NULL);
 	for (int i = 0; i < queries; i++) {
 		char q[128], match[160];

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/text.h"
+#include "store/store_browse.h"
 #include "store/store_learn.h"
 #include "train/dream.h"
 #include "model/encoding.h"
@@ -18,6 +19,26 @@
 #include "train/train.h"
 #include "model/verify.h"
 #include "learn/worker.h"
+
+/* The same text of the same project again: count it on the memory that
+ * holds it (out->duplicate) instead of storing it twice. */
+static int remember_repeat(struct mn_ctx *a, struct mn_remember_out *out,
+			   const struct mn_remember_in *in, struct mn_err *err)
+{
+	struct mn_dup_hit hit;
+	bool found = false;
+	int ret = mn_store_browse_repeat(a->store, &hit, &found, in->text, in->len, in->project,
+					 err);
+
+	if (ret || !found)
+		return ret;
+	out->duplicate = true;
+	out->repeat_count = (long long)hit.repeat_count;
+	snprintf(out->raw_id, sizeof(out->raw_id), "%s", hit.raw_id);
+	snprintf(out->memory_id, sizeof(out->memory_id), "%s", hit.memory_id);
+	out->state = hit.memory_id[0] ? "encoded" : "queued";
+	return 0;
+}
 
 int mn_app_remember(struct mn_ctx *a, struct mn_remember_out *out,
 		    const struct mn_remember_in *in, struct mn_err *err)
@@ -33,12 +54,23 @@ int mn_app_remember(struct mn_ctx *a, struct mn_remember_out *out,
 	ret = mn_text_check_input(in->text, in->len, (size_t)a->cfg.encoding.max_text_bytes, err);
 	if (ret)
 		return ret;
+	ret = remember_repeat(a, out, in, err);
+	if (ret || out->duplicate)
+		return ret;
 	raw.content = (char *)in->text;
 	raw.content_len = in->len;
 	raw.source = (char *)in->source;
 	raw.type = (char *)in->type;
 	raw.project = (char *)in->project;
 	raw.session = (char *)in->session;
+	if (in->time) {
+		int64_t t;
+
+		if (!mn_time_parse(&t, in->time))
+			return mn_err_set(err, MN_EINVAL,
+					  "time '%s' is not an ISO-8601 date or time", in->time);
+		mn_time_format(raw.occurred_at, t);
+	}
 	/* Encode inline only when no worker holds the lock (and the student
 	 * loads); then the raw row is committed already claimed by us - one
 	 * commit instead of two. Either way it is committed before encoding. */
@@ -111,8 +143,22 @@ int mn_app_amend(struct mn_ctx *a, const char *memory_id, const char *encoding_j
 				   (size_t)a->cfg.encoding.max_input_chars);
 	mn_verify_score(&met, raw.content, seen, enc);
 	compact = mn_json_dumps(enc);
-	ret = mn_store_exp_set_correction(a->store, m.id, compact, met.epr, met.fr, met.sc,
-					  "human", err);
+	/* The memory itself says what the human wrote from now on (its earlier
+	 * encoding goes to its history), and the correction is the training
+	 * target: both or neither. */
+	ret = mn_store_begin(a->store, err);
+	if (!ret) {
+		struct mn_browse_reencode re = { .encoding = enc };
+
+		ret = mn_store_browse_replace(a->store, m.id, "amend", &re, NULL, 0, err);
+	}
+	if (!ret)
+		ret = mn_store_exp_set_correction(a->store, m.id, compact, met.epr, met.fr, met.sc,
+						  "human", err);
+	if (!ret)
+		ret = mn_store_commit(a->store, err);
+	else
+		mn_store_rollback(a->store);
 	if (!ret)
 		*out_metrics = mn_metrics_to_json(&met);
 out:
@@ -213,5 +259,64 @@ json_t *mn_app_memory_json(const struct mn_memory *m)
 	json_object_set_new(o, "type", m->type ? json_string(m->type) : json_null());
 	json_object_set_new(o, "project", m->project ? json_string(m->project) : json_null());
 	json_object_set_new(o, "created_at", json_string(m->created_at));
+	json_object_set_new(o, "time", json_string(m->occurred_at[0] ? m->occurred_at
+								     : m->created_at));
+	return o;
+}
+
+/* Longest prefix of text within max bytes that ends at a word (and never
+ * inside a UTF-8 sequence), with an ellipsis when cut. */
+static json_t *cut_text(const char *text, size_t max)
+{
+	size_t len = strlen(text), end;
+	char *s;
+	json_t *o;
+
+	if (len <= max)
+		return mn_json_safe_string(text);
+	end = max;
+	while (end > max / 2 && text[end] != ' ')
+		end--;
+	if (text[end] != ' ')
+		for (end = max; end > 0 && ((unsigned char)text[end] & 0xC0) == 0x80; end--)
+			;
+	s = mn_xasprintf("%.*s…", (int)end, text);
+	o = mn_json_safe_string(s);
+	free(s);
+	return o;
+}
+
+#define RECALL_TEXT_MAX 280
+
+json_t *mn_app_recall_item_json(const struct mn_memory *m, bool full, bool explain)
+{
+	json_t *o = full ? mn_app_memory_json(m) : json_object();
+	const char *text = m->raw_content ? m->raw_content : "";
+
+	if (m->id[0]) {
+		const char *summary = mn_json_str(m->encoding, "summary", "");
+		const char *gist = mn_json_str(m->encoding, "gist", "");
+
+		text = *summary && strlen(summary) <= RECALL_TEXT_MAX ? summary
+		       : *gist ? gist : summary;
+	}
+	if (!full) {
+		json_object_set_new(o, "id", m->id[0] ? json_string(m->id) : json_null());
+		json_object_set_new(o, "raw_id", json_string(m->raw_id));
+		json_object_set_new(o, "state", json_string(m->id[0] ? "encoded" : m->state));
+		json_object_set_new(o, "time", json_string(m->occurred_at[0] ? m->occurred_at
+									     : m->created_at));
+		json_object_set_new(o, "score", json_real(m->score));
+		json_object_set_new(o, "project",
+				    m->project ? json_string(m->project) : json_null());
+		json_object_set_new(o, "type", m->type ? json_string(m->type) : json_null());
+	}
+	json_object_set_new(o, "text", cut_text(text, RECALL_TEXT_MAX));
+	json_object_set_new(o, "matched",
+			    json_deep_copy(json_object_get(m->explain, "matched")
+						   ? json_object_get(m->explain, "matched")
+						   : json_array()));
+	if (explain && m->explain)
+		json_object_set_new(o, "explain", json_deep_copy(m->explain));
 	return o;
 }

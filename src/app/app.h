@@ -19,6 +19,7 @@ struct mn_remember_in {
 	const char *text;
 	size_t len;
 	const char *type, *source, *project, *session;
+	const char *time; /* when it happened, ISO-8601; NULL = now */
 };
 
 struct mn_remember_out {
@@ -26,6 +27,11 @@ struct mn_remember_out {
 	char memory_id[37]; /* "" when only queued */
 	const char *state;  /* "encoded" | "queued" */
 	char note[320];     /* why it was only queued, or encode error */
+	/* The same text (after whitespace normalisation) of the same project
+	 * was stored already: the ids are that memory's, its repetition is
+	 * counted (repeat_count, last_seen_at) and nothing new is stored. */
+	bool duplicate;
+	long long repeat_count;
 };
 
 /* Check the input, commit the raw row, then encode inline when no worker
@@ -50,5 +56,10 @@ int mn_app_status(struct mn_ctx *a, json_t **out, struct mn_err *err);
 /* One memory as every front end returns it (recall results, lists):
  * new reference. */
 json_t *mn_app_memory_json(const struct mn_memory *m);
+/* One recall result (docs/results.md): compact by default - id, raw_id,
+ * state, time, text (the summary, else the gist, else the raw text, cut
+ * at a word), score, matched terms, project, type; with full the whole
+ * memory object besides; with explain the score's components. */
+json_t *mn_app_recall_item_json(const struct mn_memory *m, bool full, bool explain);
 
 #endif

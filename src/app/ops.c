@@ -24,6 +24,10 @@ int mn_op_remember(struct mn_ctx *a, const struct mn_remember_in *in, json_t **o
 			 r.state);
 	if (r.note[0]) /* an encoder's message may not be valid UTF-8 */
 		json_object_set_new(*out, "note", mn_json_safe_string(r.note));
+	if (r.duplicate) {
+		json_object_set_new(*out, "duplicate", json_true());
+		json_object_set_new(*out, "repeat_count", json_integer(r.repeat_count));
+	}
 	return 0;
 }
 
@@ -32,15 +36,35 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 {
 	struct mn_recall_result r = { { 0 }, NULL, 0 };
 	json_t *arr;
+	size_t used = 0, omitted = 0;
 	int ret = mn_store_recall(a->store, &r, o, err);
 
 	*out = NULL;
 	if (ret)
 		return ret;
 	arr = json_array();
-	for (size_t i = 0; i < r.n; i++)
-		json_array_append_new(arr, mn_app_memory_json(&r.items[i]));
+	for (size_t i = 0; i < r.n; i++) {
+		json_t *item = mn_app_recall_item_json(&r.items[i], o->full, o->explain);
+
+		if (o->max_chars) {
+			/* whole results only: the first that does not fit ends
+			 * the list (always at least one result) */
+			char *text = mn_json_dumps(item);
+			size_t len = strlen(text);
+
+			free(text);
+			if (used + len > o->max_chars && json_array_size(arr)) {
+				json_decref(item);
+				omitted = r.n - i;
+				break;
+			}
+			used += len;
+		}
+		json_array_append_new(arr, item);
+	}
 	*out = json_pack("{s:s,s:o}", "query_id", r.query_id, "memories", arr);
+	if (o->max_chars)
+		json_object_set_new(*out, "omitted", json_integer((json_int_t)omitted));
 	mn_recall_result_release(&r);
 	return 0;
 }

@@ -193,6 +193,9 @@ static const char remember_help[] =
 	"  -s, --source SOURCE    who or what produced it [cli]\n"
 	"  -p, --project NAME     project it belongs to\n"
 	"      --session ID       session id\n"
+	"      --jsonl FILE|-     one observation per line ('mnemo remember --jsonl --help')\n"
+	"      --time TIME        when it happened (ISO-8601 date or time) [now];\n"
+	"                         relative dates in TEXT are resolved against it\n"
 	"      --json             machine-readable output\n"
 	"      --config FILE      configuration file\n"
 	"  -h, --help             this help\n";
@@ -204,6 +207,7 @@ int mn_cli_remember(int argc, char **argv)
 					    { "source", required_argument, NULL, 's' },
 					    { "project", required_argument, NULL, 'p' },
 					    { "session", required_argument, NULL, 'S' },
+					    { "time", required_argument, NULL, 'T' },
 					    { 0 } };
 	struct mn_remember_in in = { .source = "cli" };
 	json_t *res = NULL;
@@ -214,6 +218,9 @@ int mn_cli_remember(int argc, char **argv)
 	bool json = false;
 	int c, code;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--jsonl") || !strncmp(argv[i], "--jsonl=", 8))
+			return mn_cli_remember_jsonl(argc, argv);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ht:s:p:", lo, NULL)) != -1) {
 		switch (c) {
@@ -237,6 +244,9 @@ int mn_cli_remember(int argc, char **argv)
 			break;
 		case 'S':
 			in.session = optarg;
+			break;
+		case 'T':
+			in.time = optarg;
 			break;
 		default:
 			return mn_cli_usage("remember", "unknown option");
@@ -277,16 +287,75 @@ out:
 static const char recall_help[] =
 	"usage: mnemo recall [options] QUERY\n"
 	"\n"
-	"Search memories: FTS5 BM25 relevance combined with salience and feedback.\n"
-	"Prints a query id to use with 'mnemo feedback'.\n"
+	"Search memories (docs/recall.md). A question or keywords; inflections,\n"
+	"common synonyms and dates (\"March 3\", \"last week\") are understood.\n"
+	"Scores run from 0 to about 1: the share of the query a memory matches,\n"
+	"moved a little by salience, feedback and recency. Prints a query id to\n"
+	"use with 'mnemo feedback'.\n"
 	"\n"
 	"  -n, --limit N          at most N results [10, max 100]\n"
 	"  -p, --project NAME     only this project\n"
 	"  -t, --type TYPE        only this type\n"
-	"      --since TIME       only memories created at or after TIME (ISO-8601)\n"
+	"      --source SOURCE    only this source\n"
+	"      --since TIME       only memories that happened at or after TIME\n"
+	"      --until TIME       only memories that happened before TIME\n"
+	"      --full             whole memories (encoding, metrics), not the compact form\n"
+	"      --explain          for each result, the terms that matched, where, and\n"
+	"                         the components of its score\n"
+	"      --max-chars N      only as many whole results as fit in N characters\n"
 	"      --json             machine-readable output\n"
 	"      --config FILE      configuration file\n"
 	"  -h, --help             this help\n";
+
+/* One compact recall result (mn_app_recall_item_json), for a person. */
+static void print_recall_line(const json_t *m, size_t rank)
+{
+	const json_t *matched = json_object_get(m, "matched");
+	const json_t *ex = json_object_get(m, "explain");
+	const char *id = mn_json_str(m, "id", NULL);
+	struct mn_buf b = MN_BUF_INIT;
+
+	for (size_t i = 0; i < json_array_size(matched); i++)
+		mn_buf_addf(&b, "%s%s", i ? ", " : "",
+			    json_string_value(json_array_get(matched, i)));
+	mn_cli_printf("%2zu. %.3f  %.10s  [%s%s]  %s\n", rank, mn_json_num(m, "score", 0),
+		      mn_json_str(m, "time", ""), id ? id : mn_json_str(m, "raw_id", ""),
+		      id ? "" : ", not encoded yet", mn_json_str(m, "text", ""));
+	if (b.len)
+		mn_cli_printf("    matched: %s\n", mn_buf_str(&b));
+	for (size_t i = 0; ex && i < json_array_size(json_object_get(ex, "terms")); i++) {
+		const json_t *t = json_array_get(json_object_get(ex, "terms"), i);
+		const json_t *f = json_object_get(t, "fields");
+		struct mn_buf fb = MN_BUF_INIT;
+
+		for (size_t k = 0; k < json_array_size(f); k++)
+			mn_buf_addf(&fb, "%s%s", k ? "+" : "",
+				    json_string_value(json_array_get(f, k)));
+		if (json_is_string(json_object_get(t, "matched")))
+			mn_cli_printf("      %-14s as %-14s in %-24s idf %.2f x %.1f -> %.3f\n",
+				      mn_json_str(t, "term", ""), mn_json_str(t, "matched", ""),
+				      mn_buf_str(&fb), mn_json_num(t, "idf", 0),
+				      mn_json_num(t, "weight", 0), mn_json_num(t, "score", 0));
+		else
+			mn_cli_printf("      %-14s not matched\n", mn_json_str(t, "term", ""));
+		mn_buf_release(&fb);
+	}
+	if (ex)
+		mn_cli_printf("      lexical %.3f, with salience/feedback/recency %.3f\n",
+			      mn_json_num(ex, "lexical", 0), mn_json_num(ex, "score", 0));
+	mn_buf_release(&b);
+}
+
+/* An ISO-8601 option value into our time format. */
+static bool parse_time_opt(char out[MN_TIME_LEN], const char *v)
+{
+	int64_t t;
+
+	if (!mn_time_parse(&t, v))
+		return false;
+	mn_time_format(out, t);
+	return true;
+}
 
 int mn_cli_recall(int argc, char **argv)
 {
@@ -294,14 +363,19 @@ int mn_cli_recall(int argc, char **argv)
 					    { "limit", required_argument, NULL, 'n' },
 					    { "project", required_argument, NULL, 'p' },
 					    { "type", required_argument, NULL, 't' },
+					    { "source", required_argument, NULL, 's' },
 					    { "since", required_argument, NULL, 'S' },
+					    { "until", required_argument, NULL, 'U' },
+					    { "full", no_argument, NULL, 'F' },
+					    { "explain", no_argument, NULL, 'E' },
+					    { "max-chars", required_argument, NULL, 'M' },
 					    { 0 } };
 	struct mn_recall_opts o = { .limit = 10 };
 	json_t *res = NULL;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
 	const char *config = NULL;
-	char since[MN_TIME_LEN];
+	char since[MN_TIME_LEN], until[MN_TIME_LEN];
 	bool json = false;
 	int c, code;
 	int64_t v;
@@ -330,12 +404,31 @@ int mn_cli_recall(int argc, char **argv)
 		case 't':
 			o.type = optarg;
 			break;
+		case 's':
+			o.source = optarg;
+			break;
 		case 'S':
-			if (!mn_time_parse(&v, optarg))
+			if (!parse_time_opt(since, optarg))
 				return mn_cli_usage("recall", "--since '%s' is not an ISO-8601 time",
 						    optarg);
-			mn_time_format(since, v);
 			o.since = since;
+			break;
+		case 'U':
+			if (!parse_time_opt(until, optarg))
+				return mn_cli_usage("recall", "--until '%s' is not an ISO-8601 time",
+						    optarg);
+			o.until = until;
+			break;
+		case 'F':
+			o.full = true;
+			break;
+		case 'E':
+			o.explain = true;
+			break;
+		case 'M':
+			if (!mn_text_parse_i64(&v, optarg, 1, 100000000))
+				return mn_cli_usage("recall", "--max-chars must be a positive number");
+			o.max_chars = (size_t)v;
 			break;
 		default:
 			return mn_cli_usage("recall", "unknown option");
@@ -359,8 +452,15 @@ int mn_cli_recall(int argc, char **argv)
 		mn_cli_printf("query_id %s\n", mn_json_str(res, "query_id", ""));
 		if (!json_array_size(mems))
 			mn_cli_printf("no memories match\n");
-		for (size_t i = 0; i < json_array_size(mems); i++)
-			print_memory_line(json_array_get(mems, i), i + 1);
+		for (size_t i = 0; i < json_array_size(mems); i++) {
+			if (o.full)
+				print_memory_line(json_array_get(mems, i), i + 1);
+			else
+				print_recall_line(json_array_get(mems, i), i + 1);
+		}
+		if (mn_json_num(res, "omitted", 0) > 0)
+			mn_cli_printf("(%d more did not fit in --max-chars)\n",
+				      (int)mn_json_num(res, "omitted", 0));
 	}
 	code = 0;
 out:

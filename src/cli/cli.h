@@ -73,6 +73,15 @@ int mn_cli_encode(int argc, char **argv);
 int mn_cli_verify(int argc, char **argv);
 int mn_cli_experience(int argc, char **argv);
 int mn_cli_audit(int argc, char **argv);
+/* Browse, correct, move and tidy memories (cli_browse.c). */
+int mn_cli_list(int argc, char **argv);
+int mn_cli_show(int argc, char **argv);
+int mn_cli_edit(int argc, char **argv);
+int mn_cli_dedup(int argc, char **argv);
+int mn_cli_export(int argc, char **argv);
+int mn_cli_import(int argc, char **argv);
+/* `mnemo remember --jsonl FILE|-`: mn_cli_remember hands it over. */
+int mn_cli_remember_jsonl(int argc, char **argv);
 int mn_cli_serve(int argc, char **argv);
 int mn_cli_trainer(int argc, char **argv);
 

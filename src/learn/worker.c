@@ -229,44 +229,32 @@ int64_t mn_worker_lease_ms(const struct mn_config *cfg)
 
 /* ---- encoding ---- */
 
-int mn_worker_encode_raw(struct mn_store *st, struct mn_encoder *enc,
-			 const struct mn_config *cfg, const struct mn_raw *raw, const char *worker,
-			 const struct mn_worker_observer *obs, char *memory_id_out,
-			 struct mn_err *err)
+int mn_worker_store_encoded(struct mn_store *st, const struct mn_config *cfg,
+			    const struct mn_raw *raw, const char *worker,
+			    const struct mn_encode_out *out, const struct mn_worker_observer *obs,
+			    char *memory_id_out, struct mn_err *err)
 {
 	const struct mn_claim claim = { .worker = worker, .attempt = raw->attempts };
-	struct mn_encode_out out;
 	struct mn_memory m;
 	struct mn_exp_signals sig;
 	int ret;
 
-	/* The model call may take seconds: never inside a transaction, which
-	 * would hold every other writer's lock that long (store.h). */
-	assert(!mn_store_in_transaction(st));
 	memset(&m, 0, sizeof(m));
-	ret = mn_encoder_encode(enc, &out, raw->content, raw->content_len, raw->source, raw->type,
-				err);
-	if (ret) {
-		mn_store_fail_raw(st, raw->id, err->msg, cfg->encoding.max_attempts, &claim, NULL);
-		mn_warn("worker", "encoding raw memory %s failed (attempt %d): %s", raw->id,
-			raw->attempts, err->msg);
-		return ret;
-	}
 	snprintf(m.raw_id, sizeof(m.raw_id), "%s", raw->id);
-	m.encoding = out.encoding;
-	m.encoding_json = out.encoding_json;
-	m.encoder = out.encoder;
-	m.encoder_version = out.encoder_version;
-	m.fallback = out.fallback;
-	m.epr = out.metrics.epr;
-	m.fr = out.metrics.fr;
-	m.np = out.metrics.np;
-	m.sc = out.metrics.sc;
-	m.ted = out.metrics.ted;
-	m.mig = out.metrics.mig;
-	m.flags = out.metrics.flags;
-	m.confidence = out.confidence;
-	m.salience = out.salience;
+	m.encoding = out->encoding;
+	m.encoding_json = out->encoding_json;
+	m.encoder = out->encoder;
+	m.encoder_version = out->encoder_version;
+	m.fallback = out->fallback;
+	m.epr = out->metrics.epr;
+	m.fr = out->metrics.fr;
+	m.np = out->metrics.np;
+	m.sc = out->metrics.sc;
+	m.ted = out->metrics.ted;
+	m.mig = out->metrics.mig;
+	m.flags = out->metrics.flags;
+	m.confidence = out->confidence;
+	m.salience = out->salience;
 	m.source = raw->source;
 	m.type = raw->type;
 	m.project = raw->project;
@@ -285,15 +273,43 @@ int mn_worker_encode_raw(struct mn_store *st, struct mn_encoder *enc,
 	if (ret == MN_ENOTFOUND) {
 		mn_info("worker", "dropped the encoding of %s: %s", raw->id, err->msg);
 	} else if (ret) {
-		mn_store_fail_raw(st, raw->id, err->msg, cfg->encoding.max_attempts, &claim, NULL);
+		/* inside a caller's transaction the rollback took it all:
+		 * recording the failure is the caller's then */
+		if (!mn_store_in_transaction(st))
+			mn_store_fail_raw(st, raw->id, err->msg, cfg->encoding.max_attempts, &claim,
+					  NULL);
 	} else {
 		if (memory_id_out)
 			snprintf(memory_id_out, 37, "%s", m.id);
 		mn_debug("worker", "encoded %s as memory %s (%s, epr %.2f)", raw->id, m.id,
-			 out.encoder_version, m.epr);
-		if (obs && obs->fn && !out.fallback)
-			obs->fn(obs->payload, st, out.encoder_version);
+			 out->encoder_version, m.epr);
+		if (obs && obs->fn && !out->fallback)
+			obs->fn(obs->payload, st, out->encoder_version);
 	}
+	return ret;
+}
+
+int mn_worker_encode_raw(struct mn_store *st, struct mn_encoder *enc,
+			 const struct mn_config *cfg, const struct mn_raw *raw, const char *worker,
+			 const struct mn_worker_observer *obs, char *memory_id_out,
+			 struct mn_err *err)
+{
+	const struct mn_claim claim = { .worker = worker, .attempt = raw->attempts };
+	struct mn_encode_out out;
+	int ret;
+
+	/* The model call may take seconds: never inside a transaction, which
+	 * would hold every other writer's lock that long (store.h). */
+	assert(!mn_store_in_transaction(st));
+	ret = mn_encoder_encode(enc, &out, raw->content, raw->content_len, raw->source, raw->type,
+				err);
+	if (ret) {
+		mn_store_fail_raw(st, raw->id, err->msg, cfg->encoding.max_attempts, &claim, NULL);
+		mn_warn("worker", "encoding raw memory %s failed (attempt %d): %s", raw->id,
+			raw->attempts, err->msg);
+		return ret;
+	}
+	ret = mn_worker_store_encoded(st, cfg, raw, worker, &out, obs, memory_id_out, err);
 	mn_encode_out_release(&out);
 	return ret;
 }

@@ -79,6 +79,16 @@ struct mn_worker_observer {
  * result is dropped, the row belongs to whoever holds it now).
  * memory_id_out (37 bytes, may be NULL) receives the new memory id; obs
  * may be NULL. */
+/* The second half of mn_worker_encode_raw: store out, the encoding of raw
+ * claimed by worker, as a memory (only while the claim holds) and run the
+ * observer. It may run inside a caller's transaction (a batch of
+ * encodings written in one commit), where a failure rolls the whole
+ * transaction back; outside one a failure is recorded on the raw row.
+ * out is borrowed. */
+int mn_worker_store_encoded(struct mn_store *st, const struct mn_config *cfg,
+			    const struct mn_raw *raw, const char *worker,
+			    const struct mn_encode_out *out, const struct mn_worker_observer *obs,
+			    char *memory_id_out, struct mn_err *err);
 int mn_worker_encode_raw(struct mn_store *st, struct mn_encoder *enc,
 			 const struct mn_config *cfg, const struct mn_raw *raw, const char *worker,
 			 const struct mn_worker_observer *obs, char *memory_id_out,

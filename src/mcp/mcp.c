@@ -43,6 +43,7 @@
 #include "base/text.h"
 #include "base/timeutil.h"
 #include "app/app.h"
+#include "mcp/mcp_resources.h"
 #include "mcp/mcp_tools.h"
 
 static const char *const protocol_versions[] = { MN_MCP_PROTOCOL_LATEST, "2025-06-18",
@@ -141,6 +142,8 @@ static void do_initialize(struct mn_mcp *m, const json_t *params, struct reply *
 			      "capabilities", "tools", "listChanged", 0, "serverInfo", "name",
 			      "mnemo", "title", "mnemo memory", "version", MN_VERSION,
 			      "instructions", server_instructions);
+	json_object_set_new(json_object_get(r->result, "capabilities"), "resources",
+			    mn_mcp_resources_capability());
 }
 
 static void do_tools_list(struct mn_mcp *m, const json_t *params, struct reply *r)
@@ -182,6 +185,10 @@ static void dispatch(struct mn_mcp *m, struct mn_ctx *a, const json_t *method,
 		do_tools_list(m, params, r);
 	} else if (mn_json_str_is(method, "tools/call")) {
 		do_tools_call(m, a, params, r);
+	} else if (mn_mcp_resources_handles(method)) {
+		json_decref(r->result);
+		r->code = mn_mcp_resources_call(a, method, params, &r->result, r->msg,
+						sizeof(r->msg));
 	} else {
 		reply_error(r, MN_MCP_METHOD_NOT_FOUND, "method '%.64s%s' not found",
 			    json_string_value(method), mn_json_has_nul(method) ? "\\u0000..." : "");

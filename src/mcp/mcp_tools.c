@@ -36,7 +36,9 @@
 #include "base/mem.h"
 #include "base/text.h"
 #include "app/app.h"
+#include "app/browse.h"
 #include "app/ops.h"
+#include "model/encoding.h"
 #include "train/registry.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -45,7 +47,7 @@
 
 /* ---- tool table ---- */
 
-enum arg_type { ARG_STRING, ARG_INTEGER, ARG_OBJECT, ARG_STRING_ARRAY };
+enum arg_type { ARG_STRING, ARG_INTEGER, ARG_OBJECT, ARG_STRING_ARRAY, ARG_BOOLEAN };
 
 struct arg_spec {
 	const char *name;
@@ -55,6 +57,7 @@ struct arg_spec {
 	const char *const *choices; /* enum for strings, NULL-terminated */
 	int64_t min, max;           /* integers: range; arrays: item count; 0, 0: unbounded */
 	size_t max_len;             /* strings (array items): bytes; 0: only choices */
+	json_t *(*schema)(void);    /* objects: their JSON schema (new reference), or NULL */
 };
 
 /* max_len of remember's text: encoding.max_text_bytes, enforced by
@@ -114,7 +117,12 @@ static const char memory_schema[] =
 	"\"flags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
 	"\"category\":{\"type\":\"string\"},\"score\":{\"type\":\"number\"},"
 	"\"source\":{\"type\":[\"string\",\"null\"]},\"type\":{\"type\":[\"string\",\"null\"]},"
-	"\"project\":{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":\"string\"}},"
+	"\"project\":{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":\"string\"},"
+	"\"time\":{\"type\":\"string\",\"description\":\"when it happened (ISO-8601)\"},"
+	"\"text\":{\"type\":\"string\",\"description\":\"summary, gist or raw text (recall)\"},"
+	"\"matched\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},"
+	"\"description\":\"query terms this memory matched (recall)\"},"
+	"\"explain\":{\"type\":\"object\",\"description\":\"score components (recall explain)\"}},"
 	"\"required\":[\"id\",\"raw_id\",\"state\"]}";
 
 static void tool_remember(struct call *c);
@@ -127,6 +135,9 @@ static void tool_audit(struct call *c);
 static void tool_train(struct call *c);
 static void tool_training_status(struct call *c);
 static void tool_model_versions(struct call *c);
+static void tool_list_memories(struct call *c);
+static void tool_get_memory(struct call *c);
+static void tool_update_memory(struct call *c);
 
 #define END_ARGS { .name = NULL }
 
@@ -145,6 +156,11 @@ static const struct arg_spec remember_args[] = {
 	  .description = "Project it belongs to (use the same name consistently, e.g. the "
 			 "repository name).",
 	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "time", .type = ARG_STRING,
+	  .description = "When it happened, ISO-8601 (e.g. 2026-04-01 or 2026-04-01T12:00:00Z); "
+			 "default now. Relative dates in the text (\"yesterday\", \"last "
+			 "Friday\") are resolved against it.",
+	  .max_len = MN_MCP_ID_MAX },
 	END_ARGS,
 };
 
@@ -158,10 +174,24 @@ static const struct arg_spec recall_args[] = {
 	  .max_len = MN_MCP_LABEL_MAX },
 	{ .name = "type", .type = ARG_STRING, .description = "Only memories of this type.",
 	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "source", .type = ARG_STRING, .description = "Only memories from this source.",
+	  .max_len = MN_MCP_LABEL_MAX },
 	{ .name = "since", .type = ARG_STRING,
-	  .description = "Only memories created at or after this time (ISO-8601, e.g. "
+	  .description = "Only memories that happened at or after this time (ISO-8601, e.g. "
 			 "2026-04-01 or 2026-04-01T12:00:00Z).",
 	  .max_len = MN_MCP_ID_MAX },
+	{ .name = "until", .type = ARG_STRING,
+	  .description = "Only memories that happened before this time (ISO-8601).",
+	  .max_len = MN_MCP_ID_MAX },
+	{ .name = "full", .type = ARG_BOOLEAN,
+	  .description = "Return whole memories (encoding, metrics) instead of the compact "
+			 "form (id, time, text, score, matched) [false]." },
+	{ .name = "explain", .type = ARG_BOOLEAN,
+	  .description = "Add each result's score components [false]." },
+	{ .name = "max_chars", .type = ARG_INTEGER,
+	  .description = "Return only as many whole results as fit in this many characters of "
+			 "JSON (at least one); 'omitted' counts the rest.",
+	  .min = 100, .max = 10000000 },
 	END_ARGS,
 };
 
@@ -181,6 +211,7 @@ static const struct arg_spec amend_args[] = {
 	{ .name = "memory_id", .type = ARG_STRING, .required = true,
 	  .description = "The memory to correct.", .max_len = MN_MCP_ID_MAX },
 	{ .name = "encoding", .type = ARG_OBJECT, .required = true,
+	  .schema = mn_encoding_json_schema,
 	  .description = "The corrected encoding: one object with exactly the keys gist, "
 			 "summary, content, narrative, concepts, structured_concepts, "
 			 "significance, emotional_tone, outcome, salience." },
@@ -221,6 +252,75 @@ static const struct arg_spec training_status_args[] = {
 	END_ARGS,
 };
 
+static const char *const raw_states[] = { "queued", "claimed", "encoded", "failed", NULL };
+
+static const struct arg_spec list_args[] = {
+	{ .name = "project", .type = ARG_STRING,
+	  .description = "Only memories of this project (exact, case-sensitive).",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "type", .type = ARG_STRING, .description = "Only memories of this type.",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "source", .type = ARG_STRING, .description = "Only memories from this source.",
+	  .max_len = MN_MCP_LABEL_MAX },
+	{ .name = "state", .type = ARG_STRING,
+	  .description = "Only observations in this state (encoded, or not yet: queued, "
+			 "claimed, failed).",
+	  .choices = raw_states },
+	{ .name = "category", .type = ARG_STRING,
+	  .description = "Only memories in this experience-buffer category.",
+	  .choices = categories },
+	{ .name = "since", .type = ARG_STRING,
+	  .description = "Only memories that happened at or after this time (ISO-8601).",
+	  .max_len = MN_MCP_ID_MAX },
+	{ .name = "until", .type = ARG_STRING,
+	  .description = "Only memories that happened before this time (ISO-8601).",
+	  .max_len = MN_MCP_ID_MAX },
+	{ .name = "oldest", .type = ARG_BOOLEAN,
+	  .description = "Oldest first instead of newest first [false]." },
+	{ .name = "limit", .type = ARG_INTEGER, .description = "At most this many per page [20].",
+	  .min = 1, .max = MN_BROWSE_PAGE_MAX },
+	{ .name = "cursor", .type = ARG_STRING,
+	  .description = "The nextCursor of the previous page; omit for the first page.",
+	  .max_len = 256 },
+	END_ARGS,
+};
+
+static const struct arg_spec get_args[] = {
+	{ .name = "memory_id", .type = ARG_STRING, .required = true,
+	  .description = "The memory id (or raw id) to show.", .max_len = MN_MCP_ID_MAX },
+	END_ARGS,
+};
+
+static const struct arg_spec update_args[] = {
+	{ .name = "memory_id", .type = ARG_STRING, .required = true,
+	  .description = "The memory id (or raw id) whose text to replace.",
+	  .max_len = MN_MCP_ID_MAX },
+	{ .name = "text", .type = ARG_STRING, .required = true,
+	  .description = "The corrected observation, self-contained, replacing the old text.",
+	  .max_len = LEN_TEXT },
+	END_ARGS,
+};
+
+/* A listed memory: the memory object (id null while not yet encoded)
+ * plus its text, times and repetitions. */
+#define ITEM_PROPS                                                                       \
+	"\"id\":{\"type\":[\"string\",\"null\"]},\"raw_id\":{\"type\":\"string\"},"            \
+	"\"state\":{\"type\":\"string\"},\"encoding\":{\"type\":\"object\"},"                  \
+	"\"encoder\":{\"type\":\"string\"},\"encoder_version\":{\"type\":\"string\"},"         \
+	"\"metrics\":{\"type\":\"object\"},\"flags\":{\"type\":\"array\","                     \
+	"\"items\":{\"type\":\"string\"}},\"category\":{\"type\":\"string\"},"                 \
+	"\"source\":{\"type\":[\"string\",\"null\"]},\"type\":{\"type\":[\"string\",\"null\"]}," \
+	"\"project\":{\"type\":[\"string\",\"null\"]},\"text\":{\"type\":\"string\"},"       \
+	"\"remembered_at\":{\"type\":\"string\"},\"created_at\":{\"type\":\"string\"},"       \
+	"\"time\":{\"type\":\"string\"},\"salience\":{\"type\":\"number\"},"                   \
+	"\"feedback_score\":{\"type\":\"number\"},\"content\":{\"type\":\"string\"},"           \
+	"\"repeat_count\":{\"type\":\"integer\",\"minimum\":1},"                              \
+	"\"last_seen_at\":{\"type\":[\"string\",\"null\"]}"
+#define ITEM_REQUIRED                                                                    \
+	"\"id\",\"raw_id\",\"state\",\"text\",\"remembered_at\",\"repeat_count\",\"last_seen_at\""
+#define ITEM_SCHEMA                                                                      \
+	"{\"type\":\"object\",\"properties\":{" ITEM_PROPS "},\"required\":[" ITEM_REQUIRED "]}"
+
 static const struct tool tools[] = {
 	{ "remember", "Remember an observation",
 	  "Store an observation in long-term memory. Call it when you learn something worth "
@@ -232,7 +332,10 @@ static const struct tool tools[] = {
 	  "{\"type\":\"object\",\"properties\":{\"raw_id\":{\"type\":\"string\"},"
 	  "\"memory_id\":{\"type\":[\"string\",\"null\"]},"
 	  "\"state\":{\"type\":\"string\",\"enum\":[\"encoded\",\"queued\"]},"
-	  "\"note\":{\"type\":\"string\"}},\"required\":[\"raw_id\",\"memory_id\",\"state\"]}",
+	  "\"note\":{\"type\":\"string\"},\"duplicate\":{\"type\":\"boolean\",\"description\":"
+	  "\"the same text of this project was stored already: these are its ids\"},"
+	  "\"repeat_count\":{\"type\":\"integer\",\"minimum\":2}},"
+	  "\"required\":[\"raw_id\",\"memory_id\",\"state\"]}",
 	  tool_remember, false, false, false },
 	{ "recall", "Recall memories",
 	  "Search long-term memory. Call recall before starting a task, and whenever earlier "
@@ -334,6 +437,37 @@ static const struct tool tools[] = {
 	  "\"learning\":{\"type\":\"object\"}},"
 	  "\"required\":[\"student\",\"current\",\"pinned\",\"versions\",\"learning\"]}",
 	  tool_model_versions, true, false, true },
+	{ "list_memories", "List memories",
+	  "Browse stored memories, newest first, one page at a time, filtered by project, "
+	  "type, source, state, time or category. Pass the returned nextCursor as cursor for "
+	  "the next page; nextCursor null means the last page.",
+	  list_args,
+	  "{\"type\":\"object\",\"properties\":{\"memories\":{\"type\":\"array\",\"items\":"
+	  ITEM_SCHEMA "},\"count\":{\"type\":\"integer\",\"minimum\":0},"
+	  "\"nextCursor\":{\"type\":[\"string\",\"null\"]}},"
+	  "\"required\":[\"memories\",\"count\",\"nextCursor\"]}",
+	  tool_list_memories, true, false, true },
+	{ "get_memory", "Show a memory",
+	  "Show one memory in full: its text, encoding, metrics, flags, experience-buffer "
+	  "category and correction, ratings, repetitions and history (earlier encodings and "
+	  "texts after amend, update_memory or dedup).",
+	  get_args,
+	  "{\"type\":\"object\",\"properties\":{" ITEM_PROPS ","
+	  "\"raw\":{\"type\":\"object\"},\"experience\":{\"type\":[\"object\",\"null\"]},"
+	  "\"feedback\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+	  "\"history\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},"
+	  "\"required\":[" ITEM_REQUIRED ",\"raw\",\"experience\",\"feedback\",\"history\"]}",
+	  tool_get_memory, true, false, true },
+	{ "update_memory", "Correct a memory's text",
+	  "Replace the text of an observation that is wrong or out of date. The memory keeps "
+	  "its id and ratings, is encoded again from the new text at once, and keeps the old "
+	  "text and encoding in its history. To fix only the encoding, use amend.",
+	  update_args,
+	  "{\"type\":\"object\",\"properties\":{\"raw_id\":{\"type\":\"string\"},"
+	  "\"memory_id\":{\"type\":[\"string\",\"null\"]},\"state\":{\"type\":\"string\"},"
+	  "\"reencoded\":{\"type\":\"boolean\"},\"memory\":" ITEM_SCHEMA "},"
+	  "\"required\":[\"raw_id\",\"memory_id\",\"state\",\"reencoded\",\"memory\"]}",
+	  tool_update_memory, false, true, true },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false, false, false },
 };
 
@@ -354,6 +488,8 @@ static const char *type_name(enum arg_type t)
 		return "an integer";
 	case ARG_OBJECT:
 		return "an object";
+	case ARG_BOOLEAN:
+		return "a boolean";
 	default:
 		return "an array of strings";
 	}
@@ -410,7 +546,10 @@ static json_t *input_schema(const struct arg_spec *args, size_t text_max)
 			}
 			break;
 		case ARG_OBJECT:
-			p = json_pack("{s:s}", "type", "object");
+			p = a->schema ? a->schema() : json_pack("{s:s}", "type", "object");
+			break;
+		case ARG_BOOLEAN:
+			p = json_pack("{s:s}", "type", "boolean");
 			break;
 		default:
 			p = json_pack("{s:s,s:o,s:I,s:I}", "type", "array", "items",
@@ -521,6 +660,8 @@ static bool arg_type_ok(const struct arg_spec *a, const json_t *v)
 			floor(json_real_value(v)) == json_real_value(v));
 	case ARG_OBJECT:
 		return json_is_object(v);
+	case ARG_BOOLEAN:
+		return json_is_boolean(v);
 	default:
 		ok = json_is_array(v);
 		for (size_t i = 0; ok && i < json_array_size(v); i++)
@@ -695,6 +836,20 @@ static void add_memory_line(struct mn_buf *b, const json_t *mem, size_t rank)
 {
 	const json_t *enc = json_object_get(mem, "encoding");
 
+	if (!enc && json_is_string(json_object_get(mem, "text"))) {
+		/* a compact recall result */
+		mn_buf_addf(b, "%zu. [%s] %.10s ", rank,
+			    mn_json_str(mem, "id", mn_json_str(mem, "raw_id", "")),
+			    mn_json_str(mem, "time", ""));
+		add_excerpt(b, mn_json_str(mem, "text", ""), 400);
+		mn_buf_addf(b, " (score %.3f", mn_json_num(mem, "score", 0));
+		if (mn_json_str(mem, "project", NULL))
+			mn_buf_addf(b, ", project %s", mn_json_str(mem, "project", ""));
+		if (!json_is_string(json_object_get(mem, "id")))
+			mn_buf_addf(b, ", %s", mn_json_str(mem, "state", ""));
+		mn_buf_adds(b, ")\n");
+		return;
+	}
 	if (json_is_string(json_object_get(mem, "id"))) {
 		mn_buf_addf(b, "%zu. [%s] ", rank, mn_json_str(mem, "id", ""));
 		add_excerpt(b, mn_json_str(enc, "gist", ""), 120);
@@ -734,6 +889,7 @@ static void tool_remember(struct call *c)
 	in.source = arg_str(c, "source") ? arg_str(c, "source") : "mcp";
 	in.project = arg_str(c, "project");
 	in.session = c->session;
+	in.time = arg_str(c, "time");
 	if (mn_op_remember(c->app, &in, &o, &err)) {
 		call_fail(c, "could not remember: %s", err.msg);
 		return;
@@ -752,7 +908,7 @@ static void tool_recall(struct call *c)
 {
 	struct mn_recall_opts o = { 0 };
 	struct mn_err err = MN_ERR_INIT;
-	char since[MN_TIME_LEN];
+	char since[MN_TIME_LEN], until[MN_TIME_LEN];
 	const json_t *mems;
 	json_t *res;
 	int64_t t;
@@ -772,6 +928,19 @@ static void tool_recall(struct call *c)
 		mn_time_format(since, t);
 		o.since = since;
 	}
+	if (arg_str(c, "until")) {
+		if (!mn_time_parse(&t, arg_str(c, "until"))) {
+			call_fail(c, "argument 'until' is not an ISO-8601 time (e.g. 2026-04-01 "
+				  "or 2026-04-01T12:00:00Z)");
+			return;
+		}
+		mn_time_format(until, t);
+		o.until = until;
+	}
+	o.source = arg_str(c, "source");
+	o.full = json_is_true(json_object_get(c->args, "full"));
+	o.explain = json_is_true(json_object_get(c->args, "explain"));
+	o.max_chars = (size_t)arg_int(c, "max_chars", 0);
 	if (mn_op_recall(c->app, &o, &res, &err)) {
 		call_fail(c, "recall failed: %s", err.msg);
 		return;
@@ -958,6 +1127,72 @@ static void tool_model_versions(struct call *c)
 		    mn_json_str(o, "student", ""), mn_json_str(o, "current", ""), n,
 		    n == 1 ? "" : "s");
 	add_pretty(&c->text, o);
+}
+
+static void tool_list_memories(struct call *c)
+{
+	struct mn_browse_filter f = { 0 };
+	struct mn_err err = MN_ERR_INIT;
+	const json_t *mems, *m;
+	json_t *o;
+	size_t i;
+
+	f.project = arg_str(c, "project");
+	f.type = arg_str(c, "type");
+	f.source = arg_str(c, "source");
+	f.state = arg_str(c, "state");
+	f.category = arg_str(c, "category");
+	f.since = arg_str(c, "since");
+	f.until = arg_str(c, "until");
+	f.oldest_first = json_is_true(json_object_get(c->args, "oldest"));
+	if (mn_op_list(c->app, &f, arg_str(c, "cursor"), arg_int(c, "limit", 0), &o, &err)) {
+		call_fail(c, "list_memories failed: %s", err.msg);
+		return;
+	}
+	c->structured = o;
+	mems = json_object_get(o, "memories");
+	mn_buf_addf(&c->text, "%zu memor%s\n", json_array_size(mems),
+		    json_array_size(mems) == 1 ? "y" : "ies");
+	json_array_foreach(mems, i, m) {
+		mn_buf_addf(&c->text, "%zu. [%s] %s %s: ", i + 1,
+			    mn_json_str(m, "id", mn_json_str(m, "raw_id", "")),
+			    mn_json_str(m, "remembered_at", ""), mn_json_str(m, "state", ""));
+		add_excerpt(&c->text, mn_json_str(m, "text", ""), 200);
+		mn_buf_addc(&c->text, '\n');
+	}
+	if (mn_json_str(o, "nextCursor", NULL))
+		mn_buf_addf(&c->text, "more: call list_memories with cursor %s",
+			    mn_json_str(o, "nextCursor", ""));
+}
+
+static void tool_get_memory(struct call *c)
+{
+	struct mn_err err = MN_ERR_INIT;
+	json_t *o;
+
+	if (mn_op_show(c->app, arg_str(c, "memory_id"), &o, &err)) {
+		call_fail(c, "get_memory failed: %s", err.msg);
+		return;
+	}
+	c->structured = o;
+	add_pretty(&c->text, o);
+}
+
+static void tool_update_memory(struct call *c)
+{
+	const json_t *text = json_object_get(c->args, "text");
+	struct mn_err err = MN_ERR_INIT;
+	json_t *o;
+
+	if (mn_op_edit(c->app, arg_str(c, "memory_id"), json_string_value(text),
+		       json_string_length(text), &o, &err)) {
+		call_fail(c, "update_memory failed: %s", err.msg);
+		return;
+	}
+	c->structured = o;
+	mn_buf_addf(&c->text, "%s %s; the old text is kept in its history",
+		    json_is_true(json_object_get(o, "reencoded")) ? "re-encoded" : "changed the text of",
+		    mn_json_str(o, "memory_id", mn_json_str(o, "raw_id", "")));
 }
 
 /* ---- tools/call ---- */

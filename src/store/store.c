@@ -19,6 +19,7 @@
 #include "base/sha256.h"
 #include "base/text.h"
 #include "store/store_internal.h"
+#include "store/store_recall.h"
 #include "store/store_schema.h"
 
 _Static_assert(MN_STORE_N_MIGRATIONS == MN_STORE_SCHEMA_VERSION,
@@ -396,6 +397,10 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 		   err, "configure database");
+	if (!ret && mn_store_browse_register(st->db))
+		ret = mn_store_fail(st, err, "register SQL functions");
+	if (!ret)
+		ret = mn_store_recall_setup(st, err);
 	if (ret)
 		goto out;
 	if (st->readonly) {
@@ -525,11 +530,14 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 {
 	static const char *const sql =
 		"INSERT INTO raw_memories(id, content, source, type, project, session,"
-		" content_hash, state, attempts, claimed_by, lease_until, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?8, ?8)";
+		" content_hash, state, attempts, claimed_by, lease_until, created_at, updated_at,"
+		" occurred_at, dates)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?8, ?8, ?13, ?14)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN], until[MN_TIME_LEN];
 	int64_t t = mn_time_now_ms();
+	char *dates;
+	int ret;
 
 	if (!s)
 		return MN_EIO;
@@ -538,8 +546,11 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 	mn_time_format(now, t);
 	mn_time_format(until, t + lease_ms);
 	snprintf(r->created_at, sizeof(r->created_at), "%s", now);
+	if (!r->occurred_at[0])
+		snprintf(r->occurred_at, sizeof(r->occurred_at), "%s", now);
 	snprintf(r->state, sizeof(r->state), "%s", worker ? "claimed" : "queued");
 	r->attempts = worker ? 1 : 0;
+	dates = mn_store_date_keys(r->content, r->content_len, r->occurred_at);
 	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->content, (int)r->content_len, SQLITE_STATIC);
 	mn_store_bind_text(s, 3, r->source);
@@ -553,7 +564,11 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 	mn_store_bind_text(s, 11, worker);
 	if (worker)
 		sqlite3_bind_text(s, 12, until, -1, SQLITE_STATIC);
-	return mn_store_step_done(st, s, err, "store raw memory");
+	sqlite3_bind_text(s, 13, r->occurred_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 14, dates, -1, SQLITE_STATIC);
+	ret = mn_store_step_done(st, s, err, "store raw memory");
+	free(dates);
+	return ret;
 }
 
 int mn_store_put_raw(struct mn_store *st, struct mn_raw *r, struct mn_err *err)
@@ -734,6 +749,7 @@ void mn_memory_release(struct mn_memory *m)
 		return;
 	json_decref(m->encoding);
 	json_decref(m->flags);
+	json_decref(m->explain);
 	free(m->encoding_json);
 	free(m->encoder);
 	free(m->encoder_version);
@@ -774,9 +790,9 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 		" concepts_text, structured_concepts, significance, emotional_tone, outcome,"
 		" base_salience, salience, encoding_json, encoder, encoder_version, fallback,"
 		" epr, fr, sc, np, ted, mig, flags, confidence, source, type, project,"
-		" created_at, updated_at)"
+		" created_at, updated_at, keyterms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?30)";
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?30, ?31)";
 	static const char *const sql_buf =
 		"INSERT INTO experience_buffer(id, memory_id, raw_id, encoder_version, epr, fr,"
 		" sc, np, ted, mig, flags, confidence, fallback, category, created_at, updated_at)"
@@ -790,7 +806,7 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 		" OR (state = 'claimed' AND claimed_by = ?3 AND attempts = ?4))";
 	sqlite3_stmt *s;
 	char now[MN_TIME_LEN], buf_id[37];
-	char *concepts = NULL, *ctext = NULL, *sconcepts = NULL, *flags = NULL;
+	char *concepts = NULL, *ctext = NULL, *sconcepts = NULL, *flags = NULL, *keyterms = NULL;
 	const json_t *e = m->encoding;
 	double base_sal = mn_json_num(e, "salience", 0.5);
 	int ret = 0;
@@ -801,6 +817,7 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	concepts = mn_json_dumps(json_object_get(e, "concepts") ? json_object_get(e, "concepts")
 								  : json_array());
 	ctext = concepts_text(e);
+	keyterms = mn_store_keyterms(json_object_get(e, "structured_concepts"));
 	{
 		json_t *sc = json_object_get(e, "structured_concepts");
 
@@ -864,6 +881,7 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	mn_store_bind_text(s, 28, m->type);
 	mn_store_bind_text(s, 29, m->project);
 	sqlite3_bind_text(s, 30, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 31, keyterms, -1, SQLITE_STATIC);
 	ret = mn_store_step_done(st, s, err, "store memory");
 	if (ret)
 		goto out;
@@ -900,14 +918,9 @@ out:
 	free(ctext);
 	free(sconcepts);
 	free(flags);
+	free(keyterms);
 	return ret;
 }
-
-#define MEM_COLS "m.id, m.raw_id, m.encoding_json, m.encoder, m.encoder_version, m.fallback," \
-		 " m.epr, m.fr, m.np, m.confidence, m.sc, m.ted, m.mig, m.flags, m.salience," \
-		 " m.feedback_score, m.source, m.type, m.project, m.created_at, m.gist," \
-		 " m.summary, m.content, m.narrative, m.concepts, m.structured_concepts," \
-		 " m.significance, m.emotional_tone, m.outcome, m.base_salience, m.state"
 
 static const char *const enc_text_keys[] = { "gist", "summary", "content", "narrative" };
 
@@ -936,7 +949,7 @@ static json_t *encoding_from_row(sqlite3_stmt *s)
 	return e;
 }
 
-static void read_memory(struct mn_memory *m, sqlite3_stmt *s)
+void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s)
 {
 	memset(m, 0, sizeof(*m));
 	mn_store_col_copy(m->id, sizeof(m->id), s, 0);
@@ -963,13 +976,14 @@ static void read_memory(struct mn_memory *m, sqlite3_stmt *s)
 	mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 19);
 	m->encoding = encoding_from_row(s);
 	mn_store_col_copy(m->state, sizeof(m->state), s, 30);
+	mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 31);
 }
 
 int mn_store_get_memory(struct mn_store *st, struct mn_memory *out, const char *id,
 			struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT " MEM_COLS " FROM memories m WHERE m.id = ?1 OR m.raw_id = ?1";
+		"SELECT " MN_STORE_MEM_COLS " FROM memories m WHERE m.id = ?1 OR m.raw_id = ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int rc, ret = 0;
 
@@ -978,7 +992,7 @@ int mn_store_get_memory(struct mn_store *st, struct mn_memory *out, const char *
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		read_memory(out, s);
+		mn_store_read_memory(out, s);
 	else if (rc == SQLITE_DONE)
 		ret = mn_err_set(err, MN_ENOTFOUND, "no memory '%s'", id);
 	else
@@ -991,7 +1005,7 @@ int mn_store_list_memories(struct mn_store *st, struct mn_memory **out, size_t *
 			   int limit, const char *category, struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT " MEM_COLS ", b.category FROM memories m"
+		"SELECT " MN_STORE_MEM_COLS ", b.category FROM memories m"
 		" LEFT JOIN experience_buffer b ON b.memory_id = m.id"
 		" WHERE (?2 IS NULL OR b.category = ?2)"
 		" ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?1";
@@ -1008,8 +1022,9 @@ int mn_store_list_memories(struct mn_store *st, struct mn_memory **out, size_t *
 	mn_store_bind_text(s, 2, category);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		items = mn_xgrow(items, &alloc, n + 1, sizeof(*items));
-		read_memory(&items[n], s);
-		mn_store_col_copy(items[n].category, sizeof(items[n].category), s, 31);
+		mn_store_read_memory(&items[n], s);
+		mn_store_col_copy(items[n].category, sizeof(items[n].category), s,
+				  MN_STORE_MEM_NCOLS);
 		n++;
 	}
 	sqlite3_reset(s);
@@ -1026,18 +1041,51 @@ int mn_store_list_memories(struct mn_store *st, struct mn_memory **out, size_t *
 
 int mn_store_forget(struct mn_store *st, const char *id, struct mn_err *err)
 {
-	static const char *const sql =
-		"DELETE FROM raw_memories WHERE id = ?1"
-		" OR id = (SELECT raw_id FROM memories WHERE id = ?1)";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	int ret;
+	/* The memory row goes first, then the raw row: each deletion takes
+	 * its own fields out of the recall index (store_schema.h, migration 2)
+	 * and never relies on the foreign key's cascade order. */
+	static const char *const sql_mem =
+		"DELETE FROM memories WHERE raw_id = ?1 OR id = ?1 RETURNING raw_id";
+	static const char *const sql_raw = "DELETE FROM raw_memories WHERE id = ?1";
+	sqlite3_stmt *s;
+	char raw_id[37] = "";
+	int rc, ret, changed = 0;
 
-	if (!s)
-		return MN_EIO;
+	ret = mn_store_begin(st, err);
+	if (ret)
+		return ret;
+	s = mn_store_stmt(st, sql_mem, err);
+	if (!s) {
+		ret = MN_EIO;
+		goto out;
+	}
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	ret = mn_store_step_done(st, s, err, "forget memory");
-	if (!ret && sqlite3_changes(st->db) == 0)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		mn_store_col_copy(raw_id, sizeof(raw_id), s, 0);
+		changed++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		ret = mn_store_fail(st, err, "forget memory");
+		goto out;
+	}
+	s = mn_store_stmt(st, sql_raw, err);
+	if (!s) {
+		ret = MN_EIO;
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, raw_id[0] ? raw_id : id, -1, SQLITE_STATIC);
+	ret = mn_store_step_done(st, s, err, "forget raw memory");
+	if (ret)
+		goto out;
+	changed += sqlite3_changes(st->db);
+	if (!changed)
 		ret = mn_err_set(err, MN_ENOTFOUND, "no memory '%s'", id);
+	else
+		ret = mn_store_commit(st, err);
+out:
+	if (ret)
+		mn_store_rollback(st);
 	return ret;
 }
 
@@ -1046,369 +1094,6 @@ void mn_memories_free(struct mn_memory *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mn_memory_release(&items[i]);
 	free(items);
-}
-
-/* ---- recall ---- */
-
-void mn_recall_result_release(struct mn_recall_result *r)
-{
-	if (!r)
-		return;
-	mn_memories_free(r->items, r->n);
-	r->items = NULL;
-	r->n = 0;
-}
-
-static bool isalnum_utf8(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c >= 0x80;
-}
-
-/* Split free text into lowercase words (letters, digits, any non-ASCII
- * byte); user punctuation can never become FTS syntax. At most 32 words. */
-static size_t query_words(char ***out, const char *q)
-{
-	const unsigned char *p = (const unsigned char *)q;
-	char **w = NULL;
-	size_t n = 0;
-
-	while (*p && n < 32) {
-		const unsigned char *start;
-
-		while (*p && !isalnum_utf8(*p))
-			p++;
-		start = p;
-		while (*p && isalnum_utf8(*p))
-			p++;
-		if (p > start) {
-			char *word = mn_xstrndup((const char *)start, (size_t)(p - start));
-
-			for (char *c = word; *c; c++)
-				*c = (char)tolower((unsigned char)*c);
-			w = mn_xrealloc(w, (n + 1) * sizeof(*w));
-			w[n++] = word;
-		}
-	}
-	*out = w;
-	return n;
-}
-
-static void free_words(char **w, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
-}
-
-/* Every word quoted, joined with AND or OR. */
-static char *fts_query(char **words, size_t n, const char *op)
-{
-	struct mn_buf b = MN_BUF_INIT;
-
-	for (size_t i = 0; i < n; i++)
-		mn_buf_addf(&b, "%s\"%s\"", i ? op : "", words[i]);
-	return mn_buf_detach(&b, NULL);
-}
-
-static int recall_memories(struct mn_store *st, struct mn_recall_result *r, const char *match,
-			   const struct mn_recall_opts *o, int limit, struct mn_err *err)
-{
-	/* Phase one ranks the best BM25 candidates on plain columns only;
-	 * the full rows (JSON and all) are loaded later for the winners. */
-	static const char *const sql =
-		"SELECT m.rowid, f.rank, m.salience, m.feedback_score, m.created_at FROM"
-		" (SELECT rowid, bm25(memories_fts, 4.0, 2.0, 1.0, 2.0) AS rank FROM memories_fts"
-		"  WHERE memories_fts MATCH ?1 ORDER BY rank LIMIT ?2) f"
-		" JOIN memories m ON m.rowid = f.rowid"
-		" WHERE (?3 IS NULL OR m.project = ?3) AND (?4 IS NULL OR m.type = ?4)"
-		" AND (?5 IS NULL OR m.created_at >= ?5)";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	size_t alloc = 0;
-	int rc;
-	bool filtered = o->project || o->type || o->since;
-
-	if (!s)
-		return MN_EIO;
-	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, filtered ? limit * 40 + 200 : limit * 4 + 20);
-	mn_store_bind_text(s, 3, o->project);
-	mn_store_bind_text(s, 4, o->type);
-	mn_store_bind_text(s, 5, o->since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mn_memory *m;
-		double rel = -sqlite3_column_double(s, 1);
-		double sal = sqlite3_column_double(s, 2), fb = sqlite3_column_double(s, 3);
-
-		r->items = mn_xgrow(r->items, &alloc, r->n + 1, sizeof(*r->items));
-		m = &r->items[r->n++];
-		memset(m, 0, sizeof(*m));
-		m->rowid = sqlite3_column_int64(s, 0);
-		mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 4);
-		if (rel < 0)
-			rel = 0;
-		m->score = rel * (0.6 + 0.8 * sal) * (1.0 + 0.5 * fb);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return mn_store_fail(st, err, "search memories");
-	return 0;
-}
-
-/* Load the full row of a ranked candidate, keeping its score. */
-static int load_candidate(struct mn_store *st, struct mn_memory *m, struct mn_err *err)
-{
-	static const char *const sql = "SELECT " MEM_COLS " FROM memories m WHERE m.rowid = ?1";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	double score = m->score;
-	int64_t rowid = m->rowid;
-	int rc;
-
-	if (!s)
-		return MN_EIO;
-	sqlite3_bind_int64(s, 1, rowid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_memory(m, s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return MN_ENOTFOUND; /* forgotten since it was ranked */
-	if (rc != SQLITE_ROW)
-		return mn_store_fail(st, err, "load memory");
-	m->score = score;
-	m->rowid = rowid;
-	return 0;
-}
-
-/* Case-insensitive: does hay contain the ASCII-lowercased word? */
-static bool contains_word(const char *hay, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = hay; *p; p++) {
-		size_t i = 0;
-
-		while (i < n && p[i] && tolower((unsigned char)p[i]) == word[i])
-			i++;
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-/* Raw rows not (yet) encoded - queued, claimed or failed - are found by
- * their raw text. There are few of them (the queue), so they are scanned
- * rather than indexed: every encoded memory would otherwise pay for a
- * second full-text index. */
-static int recall_raw(struct mn_store *st, struct mn_recall_result *r, char **words,
-		      size_t n_words, const struct mn_recall_opts *o, struct mn_err *err)
-{
-	static const char *const sql =
-		"SELECT id, content, source, type, project, state, created_at FROM raw_memories"
-		" WHERE state IN ('queued', 'claimed', 'failed')"
-		" AND (?1 IS NULL OR project = ?1) AND (?2 IS NULL OR type = ?2)"
-		" AND (?3 IS NULL OR created_at >= ?3) ORDER BY created_at DESC LIMIT 5000";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	size_t alloc = r->n;
-	int rc;
-
-	if (!s)
-		return MN_EIO;
-	mn_store_bind_text(s, 1, o->project);
-	mn_store_bind_text(s, 2, o->type);
-	mn_store_bind_text(s, 3, o->since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *content = mn_store_col_text(s, 1);
-		struct mn_memory *m;
-		size_t hits = 0;
-
-		for (size_t w = 0; content && w < n_words; w++)
-			hits += contains_word(content, words[w]);
-		if (!hits)
-			continue;
-		r->items = mn_xgrow(r->items, &alloc, r->n + 1, sizeof(*r->items));
-		m = &r->items[r->n++];
-		memset(m, 0, sizeof(*m));
-		mn_store_col_copy(m->raw_id, sizeof(m->raw_id), s, 0);
-		m->raw_content = mn_store_col_dup(s, 1);
-		m->source = mn_store_col_dup(s, 2);
-		m->type = mn_store_col_dup(s, 3);
-		m->project = mn_store_col_dup(s, 4);
-		mn_store_col_copy(m->state, sizeof(m->state), s, 5);
-		mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 6);
-		m->flags = json_array();
-		m->salience = 0.5;
-		m->score = (double)hits / (double)n_words;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return mn_store_fail(st, err, "search raw memories");
-	return 0;
-}
-
-static int by_score(const void *a, const void *b)
-{
-	const struct mn_memory *x = a, *y = b;
-
-	if (x->score != y->score)
-		return x->score < y->score ? 1 : -1;
-	return strcmp(y->created_at, x->created_at);
-}
-
-/* How long the recall log waits for another writer: the log is
- * best-effort, a recall never waits the full busy_timeout for it. */
-#define RECALL_LOG_BUSY_MS 250
-
-static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
-		      const struct mn_recall_opts *o, struct mn_err *err)
-{
-	static const char *const sql =
-		"INSERT INTO recall_log(query_id, query, project, session, results, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	json_t *results = json_array();
-	char *text;
-	char now[MN_TIME_LEN];
-	int ret;
-
-	if (!s) {
-		json_decref(results);
-		return MN_EIO;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		json_t *row = json_object();
-
-		json_object_set_new(row, "memory_id",
-				    json_string(r->items[i].id[0] ? r->items[i].id : ""));
-		json_object_set_new(row, "raw_id", json_string(r->items[i].raw_id));
-		json_object_set_new(row, "rank", json_integer((json_int_t)i + 1));
-		json_object_set_new(row, "score", json_real(r->items[i].score));
-		json_array_append_new(results, row);
-	}
-	text = mn_json_dumps(results);
-	json_decref(results);
-	mn_time_now_str(now);
-	sqlite3_bind_text(s, 1, r->query_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, o->query, -1, SQLITE_STATIC);
-	mn_store_bind_text(s, 3, o->project);
-	mn_store_bind_text(s, 4, o->session);
-	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
-	sqlite3_busy_timeout(st->db, RECALL_LOG_BUSY_MS);
-	ret = mn_store_step_done(st, s, err, "log recall");
-	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
-	free(text);
-	return ret;
-}
-
-/* One read transaction around the searches, so that a memory encoded
- * (or forgotten) while the recall runs is seen in exactly one state: raw
- * or encoded. Inside a caller's transaction that one already does it. */
-static int read_begin(struct mn_store *st, bool *out_own, struct mn_err *err)
-{
-	static const char *const sql = "BEGIN DEFERRED";
-	sqlite3_stmt *s;
-
-	*out_own = false;
-	if (st->txn_depth > 0 || !sqlite3_get_autocommit(st->db))
-		return 0;
-	s = mn_store_stmt(st, sql, err);
-	if (!s || mn_store_step_done(st, s, err, "begin read transaction"))
-		return err && err->code ? err->code : MN_EIO;
-	*out_own = true;
-	return 0;
-}
-
-static void read_end(struct mn_store *st, bool own)
-{
-	/* Ending a transaction that only read cannot lose anything. */
-	if (own && !sqlite3_get_autocommit(st->db))
-		exec(st, "ROLLBACK", NULL, "end read transaction");
-}
-
-int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
-		    const struct mn_recall_opts *o, struct mn_err *err)
-{
-	char **words = NULL;
-	size_t n_words;
-	int limit = o->limit > 0 ? o->limit : 10;
-	int ret = 0;
-	bool own_read = false;
-
-	memset(out, 0, sizeof(*out));
-	if (limit > MN_LIMIT_RECALL_MAX)
-		limit = MN_LIMIT_RECALL_MAX;
-	if (!o->query || strlen(o->query) > MN_LIMIT_QUERY_BYTES)
-		return mn_err_set(err, MN_EINVAL, "query must be 1 to %d bytes",
-				  MN_LIMIT_QUERY_BYTES);
-	mn_text_uuid4(out->query_id);
-	n_words = query_words(&words, o->query);
-	if (n_words) {
-		ret = read_begin(st, &own_read, err);
-		if (ret)
-			goto out;
-	}
-	if (n_words) {
-		/* All words first (precise and cheap); any word when that finds
-		 * too little. */
-		char *match = fts_query(words, n_words, " AND ");
-
-		ret = recall_memories(st, out, match, o, limit, err);
-		free(match);
-		if (!ret && n_words > 1 && out->n < (size_t)limit) {
-			mn_memories_free(out->items, out->n);
-			out->items = NULL;
-			out->n = 0;
-			match = fts_query(words, n_words, " OR ");
-			ret = recall_memories(st, out, match, o, limit, err);
-			free(match);
-		}
-		if (!ret)
-			ret = recall_raw(st, out, words, n_words, o, err);
-		if (ret)
-			goto out;
-		if (out->n > 1)
-			qsort(out->items, out->n, sizeof(*out->items), by_score);
-		while (out->n > (size_t)limit)
-			mn_memory_release(&out->items[--out->n]);
-		for (size_t i = 0; i < out->n && !ret;) {
-			if (!out->items[i].rowid || out->items[i].raw_content) {
-				i++;
-				continue;
-			}
-			ret = load_candidate(st, &out->items[i], err);
-			if (ret != MN_ENOTFOUND) {
-				i++;
-				continue;
-			}
-			/* forgotten since it was ranked: skipped, order kept */
-			mn_memory_release(&out->items[i]);
-			memmove(&out->items[i], &out->items[i + 1],
-				(out->n - i - 1) * sizeof(*out->items));
-			out->n--;
-			ret = 0;
-		}
-		if (ret)
-			goto out;
-		read_end(st, own_read);
-		own_read = false;
-	}
-	if (st->readonly) {
-		mn_debug("store", "read-only database: recall %s not logged", out->query_id);
-	} else {
-		struct mn_err lerr = MN_ERR_INIT;
-
-		/* Best-effort: the answer matters more than the log (feedback
-		 * on an unlogged query id reports it unknown). */
-		if (log_recall(st, out, o, &lerr))
-			mn_warn("store", "recall %s not logged: %s", out->query_id, lerr.msg);
-	}
-out:
-	read_end(st, own_read);
-	if (ret)
-		mn_recall_result_release(out);
-	free_words(words, n_words);
-	return ret;
 }
 
 /* ---- feedback ---- */

@@ -34,7 +34,7 @@
 
 struct mn_store;
 
-#define MN_STORE_SCHEMA_VERSION 1
+#define MN_STORE_SCHEMA_VERSION 3
 /* How long a statement waits for another process's write lock. */
 #define MN_STORE_BUSY_MS 10000
 
@@ -64,6 +64,7 @@ struct mn_raw {
 	int attempts;
 	char *last_error;
 	char created_at[MN_TIME_LEN];
+	char occurred_at[MN_TIME_LEN]; /* when it happened; "" = now (put_raw) */
 };
 
 /* One claim of a raw row: the worker that claimed it and the attempt the
@@ -123,8 +124,10 @@ struct mn_memory {
 	double feedback_score;
 	char *source, *type, *project;
 	char created_at[MN_TIME_LEN];
+	char occurred_at[MN_TIME_LEN]; /* when the observation happened */
 	/* filled by search */
 	double score;
+	json_t *explain;       /* {matched, terms, lexical, score} (recall) */
 	char *raw_content;     /* for failed/queued raws found by raw text */
 	char state[12];        /* memory state, or raw state for raw-only hits */
 	char category[20];     /* buffer category (listings only) */
@@ -157,8 +160,15 @@ struct mn_recall_opts {
 	int limit;            /* [10] */
 	const char *project;  /* may be NULL */
 	const char *type;     /* may be NULL */
-	const char *since;    /* ISO time, may be NULL */
+	const char *source;   /* may be NULL */
+	const char *since;    /* ISO time, may be NULL: occurred_at >= since */
+	const char *until;    /* ISO time, may be NULL: occurred_at < until */
 	const char *session;  /* may be NULL */
+	/* how the front ends present the results (mn_op_recall); the store
+	 * ignores them */
+	bool full;            /* the whole memory, not the compact form */
+	bool explain;         /* each result's score components */
+	size_t max_chars;     /* 0 = no budget; else whole results that fit */
 };
 
 struct mn_recall_result {
@@ -168,10 +178,11 @@ struct mn_recall_result {
 };
 
 void mn_recall_result_release(struct mn_recall_result *r);
-/* FTS5 BM25 combined with salience and feedback score; raw rows that are
- * not (yet) encoded are found by their raw text. Both are read in one
- * read transaction, so every committed memory is found in one form or the
- * other; a memory forgotten meanwhile is left out. Then logs the query and
+/* Ranked search (store_recall.c, docs/recall.md): every raw memory is in
+ * the index from the moment it is stored, its encoding's fields join it
+ * once encoded, one ranking scores both. The filters select inside the
+ * search. Read in one read transaction; a memory forgotten meanwhile is
+ * left out. Each item carries its explain object. Then logs the query and
  * what it returned in recall_log, best-effort: on a read-only database or
  * when another writer holds the lock for long, the recall succeeds
  * unlogged (feedback on its query id then reports it unknown). */

@@ -41,4 +41,21 @@ json_t *mn_store_col_json(sqlite3_stmt *s, int i);
 int mn_store_step_done(struct mn_store *st, sqlite3_stmt *s, struct mn_err *err,
 		       const char *what);
 
+/* The columns mn_store_read_memory reads, from `memories m`. */
+#define MN_STORE_MEM_COLS \
+	"m.id, m.raw_id, m.encoding_json, m.encoder, m.encoder_version, m.fallback," \
+	" m.epr, m.fr, m.np, m.confidence, m.sc, m.ted, m.mig, m.flags, m.salience," \
+	" m.feedback_score, m.source, m.type, m.project, m.created_at, m.gist," \
+	" m.summary, m.content, m.narrative, m.concepts, m.structured_concepts," \
+	" m.significance, m.emotional_tone, m.outcome, m.base_salience, m.state," \
+	" (SELECT occurred_at FROM raw_memories WHERE id = m.raw_id)"
+/* Number of MN_STORE_MEM_COLS columns: extra columns follow from here. */
+#define MN_STORE_MEM_NCOLS 32
+/* Fill m (zeroed first) from a row that starts with MN_STORE_MEM_COLS. */
+void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s);
+
+/* Register store_browse.c's SQL functions (mn_norm_hash) on a new
+ * connection, before the migrations that use them. */
+int mn_store_browse_register(sqlite3 *db);
+
 #endif

@@ -120,9 +120,103 @@ static const char *const migration_1[] = {
 	NULL,
 };
 
+static const char *const migration_2[] = {
+	/* 2: event time and the one recall index (docs/recall.md). Every raw
+	 * memory is a document from the moment it is stored, keyed by its
+	 * rowid; its encoding's fields join the same row once encoded. The
+	 * index keeps no copy of the text (external content: the view). */
+	"ALTER TABLE raw_memories ADD COLUMN occurred_at TEXT;",
+	"UPDATE raw_memories SET occurred_at = created_at;",
+	"ALTER TABLE raw_memories ADD COLUMN dates TEXT NOT NULL DEFAULT '';",
+	"UPDATE raw_memories SET dates = mn_date_keys(content, occurred_at);",
+	"CREATE INDEX raw_memories_occurred ON raw_memories(occurred_at);",
+	"CREATE INDEX raw_memories_project ON raw_memories(project, occurred_at);",
+	"ALTER TABLE memories ADD COLUMN keyterms TEXT NOT NULL DEFAULT '';",
+	"UPDATE memories SET keyterms = mn_keyterms(structured_concepts);",
+	"DROP TRIGGER memories_ai;",
+	"DROP TRIGGER memories_ad;",
+	"DROP TRIGGER memories_au;",
+	"DROP TABLE memories_fts;",
+	"CREATE VIEW recall_doc AS SELECT r.rowid AS rid, r.content AS content,"
+	"  coalesce(m.gist, '') AS gist, coalesce(m.summary, '') AS summary,"
+	"  coalesce(m.concepts_text, '') AS concepts, coalesce(m.keyterms, '') AS keyterms,"
+	"  r.dates AS dates"
+	"  FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id;",
+	"CREATE VIRTUAL TABLE recall_fts USING fts5(content, gist, summary, concepts, keyterms,"
+	"  dates, content='recall_doc', content_rowid='rid',"
+	"  tokenize='porter unicode61 remove_diacritics 2');",
+	"CREATE TRIGGER raw_fts_ai AFTER INSERT ON raw_memories BEGIN"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  VALUES (new.rowid, new.content, '', '', '', '', new.dates); END;",
+	/* Before the row goes, while its memory (if any) is still there: a
+	 * cascade deletes the memory after the raw row, when its own trigger
+	 * can no longer find the raw text. */
+	"CREATE TRIGGER raw_fts_bd BEFORE DELETE ON raw_memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', old.rowid, old.content, coalesce(m.gist, ''),"
+	"  coalesce(m.summary, ''), coalesce(m.concepts_text, ''), coalesce(m.keyterms, ''),"
+	"  old.dates FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = old.id; END;",
+	"CREATE TRIGGER raw_fts_au AFTER UPDATE OF content, dates ON raw_memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', old.rowid, old.content, coalesce(m.gist, ''),"
+	"  coalesce(m.summary, ''), coalesce(m.concepts_text, ''), coalesce(m.keyterms, ''),"
+	"  old.dates FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = old.id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT new.rowid, new.content, coalesce(m.gist, ''), coalesce(m.summary, ''),"
+	"  coalesce(m.concepts_text, ''), coalesce(m.keyterms, ''), new.dates"
+	"  FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = new.id; END;",
+	"CREATE TRIGGER memories_fts_ai AFTER INSERT ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content, '', '', '', '', r.dates"
+	"  FROM raw_memories r WHERE r.id = new.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, new.gist, new.summary, new.concepts_text, new.keyterms,"
+	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
+	"CREATE TRIGGER memories_fts_ad AFTER DELETE ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content, old.gist, old.summary, old.concepts_text,"
+	"  old.keyterms, r.dates FROM raw_memories r WHERE r.id = old.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, '', '', '', '', r.dates"
+	"  FROM raw_memories r WHERE r.id = old.raw_id; END;",
+	"CREATE TRIGGER memories_fts_au AFTER UPDATE OF gist, summary, concepts_text, keyterms"
+	"  ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content, old.gist, old.summary, old.concepts_text,"
+	"  old.keyterms, r.dates FROM raw_memories r WHERE r.id = old.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, new.gist, new.summary, new.concepts_text, new.keyterms,"
+	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
+	"INSERT INTO recall_fts(recall_fts) VALUES ('rebuild');",
+	NULL,
+};
+
+static const char *const migration_3[] = {
+	/* 3: browse, correct, deduplicate (docs/export-format.md). A memory's
+	 * earlier encodings and texts, keyed by its raw row; how often the
+	 * same text was remembered; the key of its whitespace-normalised text
+	 * (exact duplicates); listing in time order. */
+	"CREATE TABLE memory_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  raw_id TEXT NOT NULL REFERENCES raw_memories(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, text TEXT, encoding TEXT, encoder_output TEXT,"
+	"  encoder TEXT, encoder_version TEXT, detail TEXT, created_at TEXT NOT NULL);",
+	"CREATE INDEX memory_history_raw ON memory_history(raw_id);",
+	"ALTER TABLE raw_memories ADD COLUMN repeat_count INTEGER NOT NULL DEFAULT 1;",
+	"ALTER TABLE raw_memories ADD COLUMN last_seen_at TEXT;",
+	/* computed, never stored in the row: only the index holds it */
+	"ALTER TABLE raw_memories ADD COLUMN norm_hash INTEGER"
+	"  GENERATED ALWAYS AS (mn_norm_hash(content)) VIRTUAL;",
+	"CREATE INDEX raw_memories_norm ON raw_memories(norm_hash);",
+	"CREATE INDEX raw_memories_created ON raw_memories(created_at);",
+	NULL,
+};
+
 /* Each step is a NULL-terminated list of statements run in one transaction. */
 static const char *const *const mn_store_migrations[] = {
 	migration_1,
+	migration_2,
+	migration_3,
 };
 
 #define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))

@@ -88,10 +88,11 @@ check "status shows the config file in effect" \
 	python3 -c "import json; d=json.load(open('$T/s2.json')); assert d['config_file']=='$T/cfg/small.yaml', d"
 
 # database from a newer version is refused with a clear message
+schema_version=$(sqlite3 "$MNEMO_HOME/mnemo.db" "PRAGMA user_version")
 sqlite3 "$MNEMO_HOME/mnemo.db" "PRAGMA user_version = 99"
 "$MNEMO" status >"$T/out" 2>"$T/err"; rc=$?
 if [ $rc -ne 0 ] && grep -q "newer" "$T/err"; then pass "newer database refused"; else fail "newer database" "rc $rc $(cat "$T/err")"; fi
-sqlite3 "$MNEMO_HOME/mnemo.db" "PRAGMA user_version = 1"
+sqlite3 "$MNEMO_HOME/mnemo.db" "PRAGMA user_version = $schema_version"
 check "database file is mode 0600" sh -c "[ \$(stat -c %a \"$MNEMO_HOME/mnemo.db\") = 600 ]"
 
 # check() shows what the failed command printed, not only its name
@@ -113,7 +114,7 @@ if grep -q "escape test" "$T/esc.out" && ! LC_ALL=C grep -q "$(printf '[\001-\01
 "$MNEMO" experience list >"$T/esc.out" 2>&1
 if LC_ALL=C grep -q "$(printf '\033')" "$T/esc.out"; then
 	fail "experience list escapes control characters" "$(od -c "$T/esc.out" | head -8)"; else pass "experience list escapes control characters"; fi
-"$MNEMO" recall --json "escape test" >"$T/esc.json"
+"$MNEMO" recall --full --json "escape test" >"$T/esc.json"
 check "recall --json keeps the exact text" \
 	python3 -c "import json,sys; d=json.load(open('$T/esc.json')); m=d['memories'][0]; assert '\x1b[31mred' in m['encoding']['content'] + m['encoding']['gist'] + m['encoding']['summary'], m['encoding']"
 

@@ -203,5 +203,36 @@ report("forget: memory_id and forgotten true", bool(c and c.get("memory_id") == 
 same("forget of an absent memory: same result (CLI exits 3)", cli("forget", ida or "x", rc=3),
      mcp("forget", {"memory_id": ida or "x"}))
 
+# list, show (get_memory), edit (update_memory), duplicates (issue 13)
+same("list: same page", cli("list", "--limit", "5"), mcp("list_memories", {"limit": 5}))
+c = cli("list", "--limit", "1")
+nxt = (c or {}).get("nextCursor")
+report("list: a nextCursor when more follow", isinstance(nxt, str), c)
+same("list: same next page", cli("list", "--limit", "1", "--cursor", nxt or "x"),
+     mcp("list_memories", {"limit": 1, "cursor": nxt or "x"}))
+same("show: same result", cli("show", mid or "x"), mcp("get_memory", {"memory_id": mid or "x"}))
+a = cli("remember", "Edit target one: the cache lives in /var/cache/app.")
+b = mcp("remember", {"text": "Edit target two: the cache lives in /var/cache/app."})
+c = cli("edit", (a or {}).get("memory_id") or "x", "--text", "Edited: the cache moved to /srv/cache.")
+m = mcp("update_memory", {"memory_id": (b or {}).get("memory_id") or "x",
+                          "text": "Edited: the cache moved to /srv/cache/app."})
+report("edit: same keys", c is not None and m is not None and sorted(c) == sorted(m), (c, m))
+report("edit: re-encoded in place", bool(c and m and c["reencoded"] and m["reencoded"]
+       and c["memory_id"] == a["memory_id"] and m["memory_id"] == b["memory_id"]), (c, m))
+c = cli("remember", "Decided to pin SQLite at 3.45 because FTS5 ranking changed in 3.46.")
+m = mcp("remember", {"text": "Decided to pin SQLite at 3.45 because FTS5 ranking changed in 3.46."})
+report("remember of the same text: duplicate, the same memory",
+       bool(c and m and c.get("duplicate") and m.get("duplicate") and c["raw_id"] == m["raw_id"]
+            and m["repeat_count"] == c["repeat_count"] + 1), (c, m))
+r = srv.rpc("resources/list")
+res = ((r or {}).get("result") or {}).get("resources") or []
+report("resources/list lists memories", any(x.get("uri") == "mnemo://memory/" + (mid or "x") for x in res), r)
+r = srv.rpc("resources/read", {"uri": "mnemo://memory/" + (mid or "x")})
+cont = (((r or {}).get("result") or {}).get("contents") or [{}])[0]
+report("resources/read gives the get_memory object",
+       cont.get("mimeType") == "application/json" and json.loads(cont.get("text", "{}")) == mcp("get_memory", {"memory_id": mid or "x"}), r)
+r = srv.rpc("resources/read", {"uri": "mnemo://memory/no-such-id"})
+report("resources/read of an unknown memory: -32002", ((r or {}).get("error") or {}).get("code") == -32002, r)
+
 report("mcp server exits cleanly", srv.close() == 0)
 PY

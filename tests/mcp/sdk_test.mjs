@@ -97,8 +97,9 @@ async function main() {
 
   const { tools } = await a.listTools();
   const names = tools.map((t) => t.name).sort();
-  const want = ['amend', 'audit_encodings', 'feedback', 'forget', 'model_versions', 'recall',
-    'remember', 'status', 'train_model', 'training_status'];
+  const want = ['amend', 'audit_encodings', 'feedback', 'forget', 'get_memory', 'list_memories',
+    'model_versions', 'recall', 'remember', 'status', 'train_model', 'training_status',
+    'update_memory'];
   report('tools/list: every tool', JSON.stringify(names) === JSON.stringify(want), names);
   let schemasOk = true;
   for (const t of tools) {
@@ -114,14 +115,22 @@ async function main() {
   report('tools/list: input and output schemas compile', schemasOk);
   const args = Object.fromEntries(tools.map((t) => [t.name, Object.keys(t.inputSchema.properties || {}).sort()]));
   report('argument names are the contract',
-    JSON.stringify(args.remember) === '["project","source","text","type"]' &&
-    JSON.stringify(args.recall) === '["limit","project","query","since","type"]' &&
+    JSON.stringify(args.remember) === '["project","source","text","time","type"]' &&
+    JSON.stringify(args.recall) === '["explain","full","limit","max_chars","project","query","since","source","type","until"]' &&
     JSON.stringify(args.feedback) === '["memory_ids","query_id","rating"]' &&
     JSON.stringify(args.amend) === '["encoding","memory_id"]' &&
     JSON.stringify(args.forget) === '["memory_id"]' &&
     JSON.stringify(args.audit_encodings) === '["category","limit"]' &&
     JSON.stringify(args.train_model) === '["reason"]' &&
-    JSON.stringify(args.training_status) === '["request_id"]', args);
+    JSON.stringify(args.training_status) === '["request_id"]' &&
+    JSON.stringify(args.list_memories) === '["category","cursor","limit","oldest","project","since","source","state","type","until"]' &&
+    JSON.stringify(args.get_memory) === '["memory_id"]' &&
+    JSON.stringify(args.update_memory) === '["memory_id","text"]', args);
+  const amendEnc = tools.find((t) => t.name === 'amend')?.inputSchema?.properties?.encoding;
+  report('amend: the encoding schema lists the ten keys with their types and values',
+    amendEnc?.required?.length === 10 && amendEnc.additionalProperties === false &&
+    amendEnc.properties?.outcome?.enum?.includes('success') &&
+    amendEnc.properties?.salience?.type === 'number', amendEnc);
   const ann = Object.fromEntries(tools.map((t) => [t.name, t.annotations || {}]));
   report('annotations: recall and status are read-only',
     ann.recall.readOnlyHint === true && ann.status.readOnlyHint === true, ann);
@@ -176,8 +185,53 @@ async function main() {
     report('amend', false, 'no encoding to amend');
   }
   await callChecked(a, 'recall', { query: 'timeout', since: '2000-01-01T00:00:00Z', type: 'fix' }, 'recall with filters');
+  const rt = await callChecked(a, 'remember', { text: 'Yesterday we moved the build cache to the NVMe disks.',
+    project: 'demo', time: '2026-03-04T10:00:00Z' }, 'remember with a time');
+  const rd = await callChecked(a, 'recall', { query: 'what happened on March 3 2026', explain: true, full: true,
+    project: 'demo' }, 'recall of a resolved date, full and explained');
+  const top = rd?.structuredContent?.memories?.[0];
+  report('recall: a relative date in the text is found by its day, with explain and the full memory',
+    top?.raw_id === rt?.structuredContent?.raw_id && !!top?.explain && !!top?.encoding &&
+    top?.time?.startsWith('2026-03-04'), rd?.structuredContent);
+  const rb = await callChecked(a, 'recall', { query: 'timeout cache', max_chars: 100, until: '2100-01-01' },
+    'recall with a budget');
+  report('recall: max_chars returns the whole results that fit', rb?.structuredContent?.memories?.length === 1 &&
+    rb.structuredContent.omitted >= 1, rb?.structuredContent);
   await callChecked(a, 'training_status', {});
   await callChecked(a, 'model_versions', {});
+
+  // ---- browse and correct (list_memories, get_memory, update_memory, resources) ----
+  await callChecked(a, 'remember', { text: 'The CI cache key includes the lockfile hash.', project: 'demo' },
+    'remember (a second memory to page)');
+  const l1 = await callChecked(a, 'list_memories', { limit: 1 });
+  const cur = l1?.structuredContent?.nextCursor;
+  report('list_memories: one page and a nextCursor', l1?.structuredContent?.memories?.length === 1 &&
+    typeof cur === 'string', l1?.structuredContent);
+  const l2 = await callChecked(a, 'list_memories', { limit: 1, cursor: cur }, 'list_memories next page');
+  report('list_memories: the next page is another memory',
+    l2?.structuredContent?.memories?.[0]?.raw_id !== l1?.structuredContent?.memories?.[0]?.raw_id);
+  const gm = await callChecked(a, 'get_memory', { memory_id: mid });
+  report('get_memory: the amendment is in its history', gm?.structuredContent?.history?.[0]?.kind === 'amend',
+    gm?.structuredContent?.history);
+  const um = await callChecked(a, 'update_memory', { memory_id: mid,
+    text: 'Fixed the flaky test in tests/net_test.py by raising the timeout to 60 seconds.' });
+  report('update_memory: re-encoded in place', um?.structuredContent?.reencoded === true &&
+    um.structuredContent.memory_id === mid, um?.structuredContent);
+  const dup = await callChecked(a, 'remember', { text: 'Fixed the flaky test in tests/net_test.py by raising the timeout to 60 seconds.', project: 'demo' }, 'remember the same text');
+  report('remember the same text: duplicate of the memory', dup?.structuredContent?.duplicate === true &&
+    dup.structuredContent.memory_id === mid, dup?.structuredContent);
+  report('initialize: resources capability', !!a.getServerCapabilities()?.resources);
+  try {
+    const rl = await a.listResources();
+    report('resources/list: memories as mnemo://memory/ID',
+      rl.resources.some((r) => r.uri === `mnemo://memory/${mid}`), rl);
+    const rr = await a.readResource({ uri: `mnemo://memory/${mid}` });
+    report('resources/read: the memory as JSON', JSON.parse(rr.contents[0].text).id === mid, rr);
+    const tl = await a.listResourceTemplates();
+    report('resources/templates/list', tl.resourceTemplates[0]?.uriTemplate === 'mnemo://memory/{id}', tl);
+  } catch (e) {
+    report('resources', false, String(e));
+  }
   const estop = join(HOME, 'training.disabled');
   writeFileSync(estop, 'sdk test\n');
   const tm = await callChecked(a, 'train_model', { reason: 'sdk test' });

@@ -730,7 +730,7 @@ static void test_remember_recall_feedback_round_trip(void **state)
 	json_t *sc, *mem, *res;
 	char *args;
 
-	sc = call_ok(f, "recall", "{\"query\":\"meson build\",\"project\":\"demo\"}");
+	sc = call_ok(f, "recall", "{\"query\":\"meson build\",\"project\":\"demo\",\"full\":true}");
 	assert_int_equal(strlen(mn_json_str(sc, "query_id", "")), 36);
 	assert_int_equal(json_array_size(json_object_get(sc, "memories")), 1);
 	mem = json_array_get(json_object_get(sc, "memories"), 0);

@@ -1,0 +1,1003 @@
+/*
+ * store_recall.c - the recall index and its ranking (docs/recall.md).
+ *
+ * One FTS5 table, recall_fts, holds a document per raw memory from the
+ * moment it is stored (its text and the dates it mentions or happened
+ * on); the encoding's gist, summary, concepts and key terms join the same
+ * document once it is encoded. The Porter stemmer joins inflections.
+ *
+ * A query becomes term groups: each content word (function words
+ * dropped) with its other forms and synonyms at lower weight, and each
+ * date it names as a date key. The FTS5 query is the OR of every phrase;
+ * the auxiliary function mn_score ranks each match by BM25F over the
+ * fields, per group the best of its phrases, normalised by the query's
+ * total weight, so that a score is the share of the query a memory
+ * matches (0..1) and memories matching more of the query rank first.
+ * Salience, feedback and recency then move a score by a bounded factor.
+ */
+#include "store/store_recall.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/dates.h"
+#include "base/json.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "store/lexicon.h"
+#include "store/store_internal.h"
+
+/* ---- index keys ---- */
+
+char *mn_store_date_keys(const char *content, size_t len, const char *occurred_at)
+{
+	struct mn_date dates[MN_DATES_MAX], day;
+	struct mn_buf b = MN_BUF_INIT;
+	int64_t ref = 0;
+	size_t n;
+
+	if (!occurred_at || !mn_time_parse(&ref, occurred_at))
+		ref = mn_time_now_ms();
+	mn_dates_day(&day, ref);
+	mn_dates_index_keys(&b, &day);
+	n = mn_dates_find(dates, MN_DATES_MAX, content, len, ref);
+	for (size_t i = 0; i < n; i++)
+		mn_dates_index_keys(&b, &dates[i]);
+	return mn_buf_detach(&b, NULL);
+}
+
+char *mn_store_keyterms(const json_t *sc)
+{
+	struct mn_buf b = MN_BUF_INIT;
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(sc, "entities"), i, v) {
+		const char *name = mn_json_str(v, "name", NULL);
+
+		if (name)
+			mn_buf_addf(&b, "%s%s", b.len ? " " : "", name);
+	}
+	json_array_foreach(json_object_get(sc, "topics"), i, v) {
+		const char *label = mn_json_str(v, "label", NULL);
+
+		if (label)
+			mn_buf_addf(&b, "%s%s", b.len ? " " : "", label);
+	}
+	return mn_buf_detach(&b, NULL);
+}
+
+static void sql_date_keys(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *content = (const char *)sqlite3_value_text(v[0]);
+	char *keys = mn_store_date_keys(content ? content : "", (size_t)sqlite3_value_bytes(v[0]),
+					(const char *)sqlite3_value_text(v[1]));
+
+	sqlite3_result_text(c, keys, -1, free);
+}
+
+static void sql_keyterms(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *text = (const char *)sqlite3_value_text(v[0]);
+	json_t *sc = text ? json_loads(text, 0, NULL) : NULL;
+	char *keys = mn_store_keyterms(sc);
+
+	json_decref(sc);
+	sqlite3_result_text(c, keys, -1, free);
+}
+
+/* ---- ranking ---- */
+
+enum { COL_CONTENT, COL_GIST, COL_SUMMARY, COL_CONCEPTS, COL_KEYTERMS, COL_DATES, N_COLS };
+
+static const char *const col_names[N_COLS] = {
+	"content", "gist", "summary", "concepts", "keyterms", "dates",
+};
+
+/* BM25F parameters, chosen on bench/recall (docs/recall.md). The raw
+ * text carries the evidence; the encoding's short fields add to it at a
+ * lower weight, so an encoded memory and a queued one score alike. */
+struct rank_params {
+	double w[N_COLS], b[N_COLS], k1;
+};
+
+static struct rank_params params = {
+	.w = {1.0, 0.2, 0.1, 0.4, 0.4, 2.0},
+	.b = {0.5, 0.5, 0.5, 0.3, 0.3, 0.0},
+	.k1 = 1.2,
+};
+
+/* MNEMO_RECALL_PARAMS="w0,..,w5;b0,..,b5;k1" overrides, for benchmarks. */
+static void load_params(void)
+{
+	const char *e = getenv("MNEMO_RECALL_PARAMS");
+	struct rank_params p = params;
+
+	if (!e || !*e)
+		return;
+	if (sscanf(e, "%lf,%lf,%lf,%lf,%lf,%lf;%lf,%lf,%lf,%lf,%lf,%lf;%lf", &p.w[0], &p.w[1],
+		   &p.w[2], &p.w[3], &p.w[4], &p.w[5], &p.b[0], &p.b[1], &p.b[2], &p.b[3], &p.b[4],
+		   &p.b[5], &p.k1) == 13)
+		params = p;
+	else
+		mn_warn("store", "MNEMO_RECALL_PARAMS ignored: want 'w*6;b*6;k1'");
+}
+
+#define MAX_PHRASES 96
+#define MAX_GROUPS 32
+
+/* Per-query data of the auxiliary function, computed at its first row. */
+struct rank_query {
+	int n_phrases, n_groups;
+	int group[MAX_PHRASES];
+	double weight[MAX_PHRASES];
+	double idf[MAX_PHRASES];
+	double norm; /* sum over groups of the group's best weight x idf */
+	double avglen[N_COLS];
+};
+
+static int count_rows(const Fts5ExtensionApi *api, Fts5Context *ctx, void *payload)
+{
+	(*(sqlite3_int64 *)payload)++;
+	return SQLITE_OK;
+}
+
+/* The idf of the last query's phrases on this thread: explain passes
+ * them back in its spec instead of counting every phrase again. */
+static _Thread_local double last_idf[MAX_PHRASES];
+
+/* spec: "g:w[:idf] ..." - group and weight of each phrase in order. */
+static struct rank_query *rank_query_new(const Fts5ExtensionApi *api, Fts5Context *ctx,
+					 const char *spec)
+{
+	struct rank_query *q = mn_xcalloc(1, sizeof(*q));
+	double best[MAX_GROUPS] = {0};
+	sqlite3_int64 rows = 0;
+	const char *p = spec;
+
+	q->n_phrases = api->xPhraseCount(ctx);
+	if (q->n_phrases > MAX_PHRASES)
+		q->n_phrases = MAX_PHRASES;
+	for (int i = 0; i < q->n_phrases; i++) {
+		int g = 0, used = 0;
+		double w = 1.0, idf = -1.0;
+
+		if (p && sscanf(p, "%d:%lf%n", &g, &w, &used) == 2) {
+			p += used;
+			if (*p == ':' && sscanf(p, ":%lf%n", &idf, &used) == 1)
+				p += used;
+		} else {
+			g = i;
+			w = 1.0;
+		}
+		q->idf[i] = idf;
+		if (g < 0 || g >= MAX_GROUPS)
+			g = 0;
+		q->group[i] = g;
+		q->weight[i] = w;
+		if (g + 1 > q->n_groups)
+			q->n_groups = g + 1;
+	}
+	api->xRowCount(ctx, &rows);
+	for (int c = 0; c < N_COLS && c < api->xColumnCount(ctx); c++) {
+		sqlite3_int64 tot = 0;
+
+		api->xColumnTotalSize(ctx, c, &tot);
+		q->avglen[c] = rows > 0 && tot > 0 ? (double)tot / (double)rows : 1.0;
+	}
+	for (int i = 0; i < q->n_phrases; i++) {
+		sqlite3_int64 df = 0;
+		double x;
+
+		if (q->idf[i] < 0) {
+			api->xQueryPhrase(ctx, i, &df, count_rows);
+			/* BM25's idf, floored so a word in most memories still
+			 * counts a little (common words keep an order). */
+			x = log(1.0 + ((double)rows - (double)df + 0.5) / ((double)df + 0.5));
+			q->idf[i] = df > 0 ? fmax(x, 0.05) : 0.0;
+		}
+		last_idf[i] = q->idf[i];
+		if (q->weight[i] * q->idf[i] > best[q->group[i]])
+			best[q->group[i]] = q->weight[i] * q->idf[i];
+	}
+	for (int g = 0; g < q->n_groups; g++)
+		q->norm += best[g];
+	return q;
+}
+
+/* Per-row detail, for the score and for --explain. */
+struct rank_row {
+	double tf[MAX_PHRASES][N_COLS];
+	double phrase_score[MAX_PHRASES];
+	int best_phrase[MAX_GROUPS];
+	double group_score[MAX_GROUPS];
+	double lexical;
+};
+
+static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct rank_query *q,
+		     struct rank_row *r)
+{
+	int len[N_COLS] = {0}, ninst = 0;
+	double total = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (int c = 0; c < N_COLS; c++)
+		if (api->xColumnSize(ctx, c, &len[c]) != SQLITE_OK)
+			len[c] = 0;
+	api->xInstCount(ctx, &ninst);
+	for (int i = 0; i < ninst; i++) {
+		int ph = 0, col = 0, off = 0;
+
+		if (api->xInst(ctx, i, &ph, &col, &off) != SQLITE_OK)
+			continue;
+		if (ph >= 0 && ph < q->n_phrases && col >= 0 && col < N_COLS)
+			r->tf[ph][col] += 1.0;
+	}
+	for (int g = 0; g < MAX_GROUPS; g++)
+		r->best_phrase[g] = -1;
+	for (int ph = 0; ph < q->n_phrases; ph++) {
+		double x = 0, s;
+		int g = q->group[ph];
+
+		for (int c = 0; c < N_COLS; c++) {
+			double norm;
+
+			if (!r->tf[ph][c])
+				continue;
+			norm = 1.0 - params.b[c] + params.b[c] * (double)len[c] / q->avglen[c];
+			x += params.w[c] * r->tf[ph][c] / (norm > 0.05 ? norm : 0.05);
+		}
+		s = x > 0 ? q->weight[ph] * q->idf[ph] * x * (params.k1 + 1.0) / (params.k1 + x)
+			  : 0.0;
+		r->phrase_score[ph] = s;
+		if (s > r->group_score[g]) {
+			r->group_score[g] = s;
+			r->best_phrase[g] = ph;
+		}
+	}
+	for (int g = 0; g < q->n_groups; g++)
+		total += r->group_score[g];
+	r->lexical = q->norm > 0 ? total / ((params.k1 + 1.0) * q->norm) : 0.0;
+}
+
+static struct rank_query *rank_query_get(const Fts5ExtensionApi *api, Fts5Context *ctx,
+					 sqlite3_value *spec)
+{
+	struct rank_query *q = api->xGetAuxdata(ctx, 0);
+
+	if (q)
+		return q;
+	q = rank_query_new(api, ctx, spec ? (const char *)sqlite3_value_text(spec) : NULL);
+	api->xSetAuxdata(ctx, q, free);
+	return q;
+}
+
+static void fts_score(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
+		      int n, sqlite3_value **v)
+{
+	struct rank_query *q = rank_query_get(api, ctx, n > 0 ? v[0] : NULL);
+	struct rank_row *r = mn_xmalloc(sizeof(*r));
+
+	rank_row(api, ctx, q, r);
+	sqlite3_result_double(sctx, r->lexical);
+	free(r);
+}
+
+/* JSON detail of one row: {"lexical", "groups": [{"phrase", "field"...}]} */
+static void fts_explain(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *sctx,
+			int n, sqlite3_value **v)
+{
+	struct rank_query *q = rank_query_get(api, ctx, n > 0 ? v[0] : NULL);
+	struct rank_row *r = mn_xmalloc(sizeof(*r));
+	json_t *out = json_object(), *groups = json_array();
+	char *text;
+
+	rank_row(api, ctx, q, r);
+	for (int g = 0; g < q->n_groups; g++) {
+		json_t *o = json_object(), *fields = json_array();
+		int ph = r->best_phrase[g];
+
+		json_object_set_new(o, "group", json_integer(g));
+		json_object_set_new(o, "phrase", json_integer(ph));
+		if (ph >= 0) {
+			for (int c = 0; c < N_COLS; c++)
+				if (r->tf[ph][c])
+					json_array_append_new(fields, json_string(col_names[c]));
+			json_object_set_new(o, "idf", json_real(q->idf[ph]));
+			json_object_set_new(o, "weight", json_real(q->weight[ph]));
+		}
+		json_object_set_new(o, "fields", fields);
+		json_object_set_new(o, "score",
+				    json_real(q->norm > 0 ? r->group_score[g] /
+						   ((params.k1 + 1.0) * q->norm) : 0.0));
+		json_array_append_new(groups, o);
+	}
+	json_object_set_new(out, "lexical", json_real(r->lexical));
+	json_object_set_new(out, "groups", groups);
+	text = mn_json_dumps(out);
+	json_decref(out);
+	sqlite3_result_text(sctx, text, -1, free);
+	free(r);
+}
+
+static fts5_api *fts5_of(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	return api;
+}
+
+int mn_store_recall_setup(struct mn_store *st, struct mn_err *err)
+{
+	fts5_api *api = fts5_of(st->db);
+	int rc;
+
+	load_params();
+	if (!api || api->iVersion < 2)
+		return mn_err_set(err, MN_EIO, "this SQLite has no FTS5 (recall needs it)");
+	rc = sqlite3_create_function(st->db, "mn_date_keys", 2,
+				     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				     sql_date_keys, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(st->db, "mn_keyterms", 1,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+						     SQLITE_INNOCUOUS,
+					     NULL, sql_keyterms, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "mn_score", NULL, fts_score, NULL);
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "mn_explain", NULL, fts_explain, NULL);
+	if (rc != SQLITE_OK)
+		return mn_store_fail(st, err, "register recall functions");
+	return 0;
+}
+
+/* ---- queries ---- */
+
+struct qphrase {
+	char text[64];
+	int group;
+	double weight;
+};
+
+struct qgroup {
+	char term[64];
+	bool date;
+};
+
+struct query {
+	struct qphrase p[MAX_PHRASES];
+	size_t n;
+	double scale; /* weight of the group being added */
+	struct qgroup g[MAX_GROUPS];
+	size_t n_groups;
+};
+
+static bool word_byte(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+static void add_phrase(struct query *q, const char *text, int group, double weight)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->p[i].text, text))
+			return; /* a phrase counts once, for its first group */
+	if (q->n >= MAX_PHRASES)
+		return;
+	snprintf(q->p[q->n].text, sizeof(q->p[q->n].text), "%s", text);
+	q->p[q->n].group = group;
+	q->p[q->n].weight = weight * (q->scale > 0 ? q->scale : 1.0);
+	q->n++;
+}
+
+static void add_expansion(void *payload, const char *other, double weight)
+{
+	struct query *q = payload;
+
+	add_phrase(q, other, (int)q->n_groups - 1, weight);
+}
+
+static bool new_group(struct query *q, const char *term, bool date)
+{
+	for (size_t i = 0; i < q->n_groups; i++)
+		if (!strcmp(q->g[i].term, term))
+			return false;
+	if (q->n_groups >= MAX_GROUPS || q->n >= MAX_PHRASES)
+		return false;
+	snprintf(q->g[q->n_groups].term, sizeof(q->g[0].term), "%s", term);
+	q->g[q->n_groups].date = date;
+	q->n_groups++;
+	return true;
+}
+
+/* "the day after the X outage", "two days before releasing 2.9": an
+ * offset from an event the query names. The event (the anchor) is found
+ * by its own search; the day it happened, moved by the offset, becomes a
+ * date term of the query. */
+struct anchor {
+	bool found;
+	size_t off_start;  /* where the offset ("the day after") starts */
+	size_t start, end; /* the anchor's words */
+	int days;          /* signed offset */
+};
+
+static const char *const small_numbers[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+};
+
+static int small_number(const char *w)
+{
+	if (isdigit((unsigned char)w[0]) && strlen(w) <= 2)
+		return atoi(w);
+	if (!strcmp(w, "a") || !strcmp(w, "the"))
+		return 1;
+	for (int i = 0; i < (int)(sizeof(small_numbers) / sizeof(small_numbers[0])); i++)
+		if (!strcmp(w, small_numbers[i]))
+			return i;
+	return -1;
+}
+
+static void find_anchor(struct anchor *a, const char *text)
+{
+	struct {
+		size_t start;
+		char s[16];
+	} w[64];
+	size_t n = 0, len = strlen(text);
+	const char *p = text;
+
+	memset(a, 0, sizeof(*a));
+	while (*p && n < 64) {
+		size_t k = 0;
+
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		w[n].start = (size_t)(p - text);
+		while (*p && (isalnum((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))) {
+			if (k < sizeof(w[n].s) - 1)
+				w[n].s[k++] = (char)tolower((unsigned char)*p);
+			p++;
+		}
+		w[n++].s[k] = '\0';
+	}
+	for (size_t i = 1; i + 1 < n; i++) {
+		int unit, count = 1, sign;
+		size_t first = i - 1;
+
+		if (strcmp(w[i].s, "after") && strcmp(w[i].s, "before"))
+			continue;
+		sign = strcmp(w[i].s, "after") ? -1 : 1;
+		if (!strcmp(w[i - 1].s, "day") || !strcmp(w[i - 1].s, "days"))
+			unit = 1;
+		else if (!strcmp(w[i - 1].s, "week") || !strcmp(w[i - 1].s, "weeks"))
+			unit = 7;
+		else
+			continue;
+		if (i >= 2 && small_number(w[i - 2].s) > 0) {
+			count = small_number(w[i - 2].s);
+			first = i - 2;
+		}
+		a->found = true;
+		a->off_start = w[first].start;
+		a->start = w[i + 1].start;
+		a->end = len;
+		for (size_t k = a->start; k < len; k++)
+			if (strchr(",?;!", text[k]) ||
+			    (text[k] == '.' && (!text[k + 1] || isspace((unsigned char)text[k + 1])))) {
+				a->end = k;
+				break;
+			}
+		a->days = sign * count * unit;
+		return;
+	}
+}
+
+/* Words of the query outside date expressions (and outside an anchor's
+ * offset); function words dropped unless nothing else is left. The
+ * anchor's own words count at half weight; extra (may be NULL) is a date
+ * term to add, shown as extra_term. */
+static void parse_query(struct query *q, const char *text, int64_t now, const struct anchor *an,
+			const struct mn_date *extra, const char *extra_term)
+{
+	struct mn_date dates[MN_DATES_MAX];
+	size_t nd = mn_dates_find(dates, MN_DATES_MAX, text, strlen(text), now);
+	char words[MAX_GROUPS][64];
+	bool stop[MAX_GROUPS], in_anchor[MAX_GROUPS];
+	size_t nw = 0, n_content = 0;
+	const unsigned char *s = (const unsigned char *)text, *p = s;
+
+	memset(q, 0, sizeof(*q));
+	while (*p && nw < MAX_GROUPS) {
+		const unsigned char *start;
+		bool in_date = false;
+		size_t k = 0, pos;
+
+		while (*p && !word_byte(*p))
+			p++;
+		start = p;
+		while (*p && word_byte(*p)) {
+			if (k < sizeof(words[0]) - 1)
+				words[nw][k++] = (char)tolower(*p);
+			p++;
+		}
+		if (p == start)
+			break;
+		words[nw][k] = '\0';
+		pos = (size_t)(start - s);
+		for (size_t d = 0; d < nd; d++)
+			if (pos >= dates[d].start && pos < dates[d].start + dates[d].len)
+				in_date = true;
+		if (in_date || (an && an->found && pos >= an->off_start && pos < an->start))
+			continue;
+		in_anchor[nw] = an && an->found && pos >= an->start && pos < an->end;
+		stop[nw] = mn_lexicon_is_stopword(words[nw]);
+		n_content += !stop[nw];
+		nw++;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		if (stop[i] && (n_content || nd || extra))
+			continue;
+		if (!new_group(q, words[i], false))
+			continue;
+		q->scale = in_anchor[i] ? 0.5 : 1.0;
+		add_phrase(q, words[i], (int)q->n_groups - 1, 1.0);
+		mn_lexicon_expand(words[i], 8, add_expansion, q);
+	}
+	q->scale = 1.0;
+	for (size_t d = 0; d < nd + (extra ? 1 : 0); d++) {
+		const struct mn_date *dt = d < nd ? &dates[d] : extra;
+		struct mn_buf b = MN_BUF_INIT;
+		char span[64], *key;
+
+		mn_dates_query_key(&b, dt);
+		key = mn_buf_detach(&b, NULL);
+		if (d < nd)
+			snprintf(span, sizeof(span), "%.*s", (int)dt->len, text + dt->start);
+		else
+			snprintf(span, sizeof(span), "%s", extra_term);
+		if (new_group(q, span, true))
+			add_phrase(q, key, (int)q->n_groups - 1, 1.0);
+		free(key);
+	}
+}
+
+static char *match_expr(const struct query *q)
+{
+	struct mn_buf b = MN_BUF_INIT;
+
+	for (size_t i = 0; i < q->n; i++)
+		mn_buf_addf(&b, "%s\"%s\"", i ? " OR " : "", q->p[i].text);
+	return mn_buf_detach(&b, NULL);
+}
+
+/* with_idf: the idf the search computed (last_idf), for explain. */
+static char *spec_of(const struct query *q, bool with_idf)
+{
+	struct mn_buf b = MN_BUF_INIT;
+
+	for (size_t i = 0; i < q->n; i++) {
+		mn_buf_addf(&b, "%s%d:%.3f", i ? " " : "", q->p[i].group, q->p[i].weight);
+		if (with_idf)
+			mn_buf_addf(&b, ":%.17g", last_idf[i]);
+	}
+	return mn_buf_detach(&b, NULL);
+}
+
+/* ---- search ---- */
+
+struct cand {
+	int64_t rowid;
+	double lexical, score;
+	char occurred_at[MN_TIME_LEN];
+};
+
+/* Bounded priors: salience moves a score by at most +-10%, feedback by
+ * +-25%, recency adds at most 5%. */
+static double prior(double salience, double feedback, int64_t age_ms)
+{
+	/* whole days: the same recall gives the same scores all day */
+	double days = age_ms > 0 ? floor((double)age_ms / 86400000.0) : 0.0;
+
+	return 1.0 + 0.2 * (salience - 0.5) + 0.25 * feedback + 0.05 * exp(-days / 90.0);
+}
+
+static int by_score(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return strcmp(y->occurred_at, x->occurred_at);
+}
+
+/* Every match that passes the filters is scored (the filters are part of
+ * the search, so no match is lost to a candidate window). */
+static int search(struct mn_store *st, struct cand **out, size_t *out_n, const char *match,
+		  const char *spec, const struct mn_recall_opts *o, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT recall_fts.rowid, mn_score(recall_fts, ?2), m.salience, m.feedback_score,"
+		" r.occurred_at FROM recall_fts"
+		" JOIN raw_memories r ON r.rowid = recall_fts.rowid"
+		" LEFT JOIN memories m ON m.raw_id = r.id"
+		" WHERE recall_fts MATCH ?1"
+		" AND (?3 IS NULL OR r.project = ?3) AND (?4 IS NULL OR r.type = ?4)"
+		" AND (?5 IS NULL OR r.source = ?5) AND (?6 IS NULL OR r.occurred_at >= ?6)"
+		" AND (?7 IS NULL OR r.occurred_at < ?7)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	struct cand *c = NULL;
+	size_t n = 0, alloc = 0;
+	int64_t now = mn_time_now_ms();
+	int rc;
+
+	*out = NULL;
+	*out_n = 0;
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
+	mn_store_bind_text(s, 3, o->project);
+	mn_store_bind_text(s, 4, o->type);
+	mn_store_bind_text(s, 5, o->source);
+	mn_store_bind_text(s, 6, o->since);
+	mn_store_bind_text(s, 7, o->until);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cand *x;
+		int64_t t = 0;
+		bool encoded = sqlite3_column_type(s, 2) != SQLITE_NULL;
+
+		c = mn_xgrow(c, &alloc, n + 1, sizeof(*c));
+		x = &c[n++];
+		x->rowid = sqlite3_column_int64(s, 0);
+		x->lexical = sqlite3_column_double(s, 1);
+		mn_store_col_copy(x->occurred_at, sizeof(x->occurred_at), s, 4);
+		mn_time_parse(&t, x->occurred_at);
+		x->score = x->lexical * prior(encoded ? sqlite3_column_double(s, 2) : 0.5,
+					      encoded ? sqlite3_column_double(s, 3) : 0.0, now - t);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(c);
+		return mn_store_fail(st, err, "search memories");
+	}
+	*out = c;
+	*out_n = n;
+	return 0;
+}
+
+/* The full row of a ranked document: the memory when encoded, else the
+ * raw row. MN_ENOTFOUND when it was forgotten since it was ranked. */
+static int load_doc(struct mn_store *st, struct mn_memory *m, int64_t rowid, struct mn_err *err)
+{
+	static const char *const sql_mem =
+		"SELECT " MN_STORE_MEM_COLS " FROM memories m"
+		" WHERE m.raw_id = (SELECT id FROM raw_memories WHERE rowid = ?1)";
+	static const char *const sql_raw =
+		"SELECT id, content, source, type, project, state, created_at, occurred_at"
+		" FROM raw_memories WHERE rowid = ?1";
+	sqlite3_stmt *s = mn_store_stmt(st, sql_mem, err);
+	int rc;
+
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_int64(s, 1, rowid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		mn_store_read_memory(m, s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return mn_store_fail(st, err, "load memory");
+	s = mn_store_stmt(st, sql_raw, err);
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_int64(s, 1, rowid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(m, 0, sizeof(*m));
+		mn_store_col_copy(m->raw_id, sizeof(m->raw_id), s, 0);
+		m->raw_content = mn_store_col_dup(s, 1);
+		m->source = mn_store_col_dup(s, 2);
+		m->type = mn_store_col_dup(s, 3);
+		m->project = mn_store_col_dup(s, 4);
+		mn_store_col_copy(m->state, sizeof(m->state), s, 5);
+		mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 6);
+		mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 7);
+		m->flags = json_array();
+		m->salience = 0.5;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return MN_ENOTFOUND;
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "load raw memory");
+	return 0;
+}
+
+/* Which query terms matched and where, from mn_explain. */
+static json_t *explain_doc(struct mn_store *st, const struct query *q, const char *match,
+			   const char *spec, int64_t rowid, double score, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT mn_explain(recall_fts, ?2) FROM recall_fts"
+		" WHERE recall_fts MATCH ?1 AND rowid = ?3";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	json_t *detail = NULL, *out = json_object(), *terms = json_array(), *matched = json_array();
+	const json_t *g;
+	size_t i;
+
+	if (!s) {
+		json_decref(terms);
+		json_decref(matched);
+		return out;
+	}
+	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, rowid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		detail = mn_store_col_json(s, 0);
+	sqlite3_reset(s);
+	json_array_foreach(json_object_get(detail, "groups"), i, g) {
+		json_int_t gi = json_integer_value(json_object_get(g, "group"));
+		json_int_t ph = json_integer_value(json_object_get(g, "phrase"));
+		json_t *t = json_object();
+
+		if (gi < 0 || (size_t)gi >= q->n_groups)
+			continue;
+		json_object_set_new(t, "term", json_string(q->g[gi].term));
+		json_object_set_new(t, "kind", json_string(q->g[gi].date ? "date" : "word"));
+		if (ph >= 0 && (size_t)ph < q->n) {
+			json_object_set_new(t, "matched", json_string(q->p[ph].text));
+			json_object_set(t, "fields", json_object_get(g, "fields"));
+			json_object_set(t, "idf", json_object_get(g, "idf"));
+			json_object_set(t, "weight", json_object_get(g, "weight"));
+			json_array_append_new(matched, json_string(q->g[gi].date ? q->g[gi].term
+										: q->p[ph].text));
+		} else {
+			json_object_set_new(t, "matched", json_null());
+		}
+		json_object_set(t, "score", json_object_get(g, "score"));
+		json_array_append_new(terms, t);
+	}
+	json_object_set_new(out, "matched", matched);
+	json_object_set_new(out, "terms", terms);
+	json_object_set(out, "lexical", json_object_get(detail, "lexical"));
+	json_object_set_new(out, "score", json_real(score));
+	json_decref(detail);
+	return out;
+}
+
+void mn_recall_result_release(struct mn_recall_result *r)
+{
+	if (!r)
+		return;
+	mn_memories_free(r->items, r->n);
+	r->items = NULL;
+	r->n = 0;
+}
+
+/* How long the recall log waits for another writer: the log is
+ * best-effort, a recall never waits the full busy_timeout for it. */
+#define RECALL_LOG_BUSY_MS 250
+
+static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
+		      const struct mn_recall_opts *o, struct mn_err *err)
+{
+	static const char *const sql =
+		"INSERT INTO recall_log(query_id, query, project, session, results, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	json_t *results = json_array();
+	char *text;
+	char now[MN_TIME_LEN];
+	int ret;
+
+	if (!s) {
+		json_decref(results);
+		return MN_EIO;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *row = json_object();
+
+		json_object_set_new(row, "memory_id",
+				    json_string(r->items[i].id[0] ? r->items[i].id : ""));
+		json_object_set_new(row, "raw_id", json_string(r->items[i].raw_id));
+		json_object_set_new(row, "rank", json_integer((json_int_t)i + 1));
+		json_object_set_new(row, "score", json_real(r->items[i].score));
+		json_array_append_new(results, row);
+	}
+	text = mn_json_dumps(results);
+	json_decref(results);
+	mn_time_now_str(now);
+	sqlite3_bind_text(s, 1, r->query_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, o->query, -1, SQLITE_STATIC);
+	mn_store_bind_text(s, 3, o->project);
+	mn_store_bind_text(s, 4, o->session);
+	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	sqlite3_busy_timeout(st->db, RECALL_LOG_BUSY_MS);
+	ret = mn_store_step_done(st, s, err, "log recall");
+	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
+	free(text);
+	return ret;
+}
+
+/* One read transaction around the search, so that a memory encoded (or
+ * forgotten) while the recall runs is seen in exactly one state. Inside a
+ * caller's transaction that one already does it. */
+static int read_begin(struct mn_store *st, bool *out_own, struct mn_err *err)
+{
+	static const char *const sql = "BEGIN DEFERRED";
+	sqlite3_stmt *s;
+
+	*out_own = false;
+	if (st->txn_depth > 0 || !sqlite3_get_autocommit(st->db))
+		return 0;
+	s = mn_store_stmt(st, sql, err);
+	if (!s || mn_store_step_done(st, s, err, "begin read transaction"))
+		return err && err->code ? err->code : MN_EIO;
+	*out_own = true;
+	return 0;
+}
+
+static void read_end(struct mn_store *st, bool own)
+{
+	/* Ending a transaction that only read cannot lose anything. */
+	if (own && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int rank(struct mn_store *st, struct mn_recall_result *out, const struct query *q,
+		const struct mn_recall_opts *o, int limit, struct mn_err *err)
+{
+	char *match = match_expr(q), *spec = spec_of(q, false), *spec_idf = NULL;
+	struct cand *c = NULL;
+	size_t n = 0, alloc = 0;
+	int ret;
+
+	ret = search(st, &c, &n, match, spec, o, err);
+	if (ret)
+		goto out;
+	if (n > 1)
+		qsort(c, n, sizeof(*c), by_score);
+	spec_idf = spec_of(q, true);
+	for (size_t i = 0; i < n && out->n < (size_t)limit; i++) {
+		struct mn_memory *m;
+
+		out->items = mn_xgrow(out->items, &alloc, out->n + 1, sizeof(*out->items));
+		m = &out->items[out->n];
+		ret = load_doc(st, m, c[i].rowid, err);
+		if (ret == MN_ENOTFOUND) {
+			ret = 0;
+			continue; /* forgotten since it was ranked */
+		}
+		if (ret)
+			goto out;
+		out->n++;
+		m->rowid = c[i].rowid;
+		m->score = c[i].score;
+		m->explain = explain_doc(st, q, match, spec_idf, c[i].rowid, c[i].score, err);
+	}
+out:
+	free(c);
+	free(match);
+	free(spec);
+	free(spec_idf);
+	return ret;
+}
+
+/* The day an anchor happened: of its best matches (at most 5, within 70%
+ * of the best score), the earliest - a follow-up or a postmortem comes
+ * after the event it names. */
+static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, const char *text,
+		      const struct anchor *an, const struct mn_recall_opts *o, int64_t now,
+		      struct mn_err *err)
+{
+	char *anchor_text = mn_xstrndup(text + an->start, an->end - an->start);
+	struct query *aq = mn_xmalloc(sizeof(*aq));
+	struct cand *c = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	*found = false;
+	parse_query(aq, anchor_text, now, NULL, NULL, NULL);
+	if (aq->n) {
+		char *match = match_expr(aq), *spec = spec_of(aq, false);
+
+		ret = search(st, &c, &n, match, spec, o, err);
+		free(match);
+		free(spec);
+	}
+	if (!ret && n) {
+		const char *earliest;
+		int64_t t = 0;
+
+		qsort(c, n, sizeof(*c), by_score);
+		earliest = c[0].occurred_at;
+		for (size_t i = 1; i < n && i < 5; i++)
+			if (c[i].score >= 0.7 * c[0].score && strcmp(c[i].occurred_at, earliest) < 0)
+				earliest = c[i].occurred_at;
+		if (mn_time_parse(&t, earliest)) {
+			mn_dates_day(out, t + (int64_t)an->days * 86400000LL);
+			*found = true;
+		}
+	}
+	free(c);
+	free(aq);
+	free(anchor_text);
+	return ret;
+}
+
+int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
+		    const struct mn_recall_opts *o, struct mn_err *err)
+{
+	struct query *q = NULL;
+	struct anchor an;
+	struct mn_date day;
+	char term[64] = "";
+	bool have_day = false;
+	int64_t now = mn_time_now_ms();
+	int limit = o->limit > 0 ? o->limit : 10;
+	int ret = 0;
+	bool own_read = false;
+
+	memset(out, 0, sizeof(*out));
+	if (limit > MN_LIMIT_RECALL_MAX)
+		limit = MN_LIMIT_RECALL_MAX;
+	if (!o->query || strlen(o->query) > MN_LIMIT_QUERY_BYTES)
+		return mn_err_set(err, MN_EINVAL, "query must be 1 to %d bytes",
+				  MN_LIMIT_QUERY_BYTES);
+	mn_text_uuid4(out->query_id);
+	q = mn_xmalloc(sizeof(*q));
+	ret = read_begin(st, &own_read, err);
+	if (ret)
+		goto out;
+	find_anchor(&an, o->query);
+	if (an.found) {
+		ret = anchor_day(st, &day, &have_day, o->query, &an, o, now, err);
+		if (ret)
+			goto out;
+		snprintf(term, sizeof(term), "%.*s", (int)(an.end - an.off_start),
+			 o->query + an.off_start);
+	}
+	parse_query(q, o->query, now, &an, have_day ? &day : NULL, term);
+	if (q->n) {
+		ret = rank(st, out, q, o, limit, err);
+		if (ret)
+			goto out;
+	}
+	read_end(st, own_read);
+	own_read = false;
+	if (st->readonly) {
+		mn_debug("store", "read-only database: recall %s not logged", out->query_id);
+	} else {
+		struct mn_err lerr = MN_ERR_INIT;
+
+		/* Best-effort: the answer matters more than the log (feedback
+		 * on an unlogged query id reports it unknown). */
+		if (log_recall(st, out, o, &lerr))
+			mn_warn("store", "recall %s not logged: %s", out->query_id, lerr.msg);
+	}
+out:
+	read_end(st, own_read);
+	if (ret)
+		mn_recall_result_release(out);
+	free(q);
+	return ret;
+}
