@@ -22,6 +22,7 @@
 #include "base/timeutil.h"
 #include "core/datadir.h"
 #include "app/app.h"
+#include "app/browse.h"
 #include "app/learning.h"
 #include "app/ops.h"
 
@@ -153,6 +154,41 @@ static bool field_int(const json_t *o, const char *name, int def, int lo, int hi
 	return true;
 }
 
+/* An ISO-8601 time field, normalised into buf; *out NULL when absent. */
+static bool field_time(const json_t *o, const char *name, char buf[MN_TIME_LEN],
+		       const char **out, struct mn_resp *resp)
+{
+	int64_t t;
+
+	if (!field_str(o, name, ID_MAX, false, out, resp))
+		return false;
+	if (!*out)
+		return true;
+	if (!mn_time_parse(&t, *out)) {
+		mn_resp_error(resp, 400, "bad_request", "field '%s' is not an ISO-8601 time (e.g. "
+			      "2026-04-01 or 2026-04-01T12:00:00Z)", name);
+		return false;
+	}
+	mn_time_format(buf, t);
+	*out = buf;
+	return true;
+}
+
+static bool field_bool(const json_t *o, const char *name, bool *out, struct mn_resp *resp)
+{
+	const json_t *v = json_object_get(o, name);
+
+	*out = false;
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_boolean(v)) {
+		mn_resp_error(resp, 400, "bad_request", "field '%s' must be true or false", name);
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
 static bool query_int(const struct mn_req *req, const char *name, int def, int lo, int hi,
 		      int *out, struct mn_resp *resp)
 {
@@ -266,7 +302,8 @@ static void r_remember(struct mn_api *api, const struct mn_req *req, const char 
 	if (!field_str(b, "type", LABEL_MAX, false, &in.type, resp) ||
 	    !field_str(b, "source", LABEL_MAX, false, &in.source, resp) ||
 	    !field_str(b, "project", LABEL_MAX, false, &in.project, resp) ||
-	    !field_str(b, "session", LABEL_MAX, false, &in.session, resp))
+	    !field_str(b, "session", LABEL_MAX, false, &in.session, resp) ||
+	    !field_str(b, "time", ID_MAX, false, &in.time, resp))
 		goto out;
 	if (!in.source)
 		in.source = "http";
@@ -279,8 +316,8 @@ static void r_recall(struct mn_api *api, const struct mn_req *req, const char *a
 		     struct mn_resp *resp)
 {
 	struct mn_recall_opts o = { 0 };
-	char since[MN_TIME_LEN];
-	int64_t t;
+	char since[MN_TIME_LEN], until[MN_TIME_LEN];
+	int max_chars;
 	json_t *b;
 
 	if (!body_object(req, resp, &b))
@@ -289,18 +326,14 @@ static void r_recall(struct mn_api *api, const struct mn_req *req, const char *a
 	    !field_int(b, "limit", 10, 1, MN_LIMIT_RECALL_MAX, &o.limit, resp) ||
 	    !field_str(b, "type", LABEL_MAX, false, &o.type, resp) ||
 	    !field_str(b, "project", LABEL_MAX, false, &o.project, resp) ||
+	    !field_str(b, "source", LABEL_MAX, false, &o.source, resp) ||
 	    !field_str(b, "session", LABEL_MAX, false, &o.session, resp) ||
-	    !field_str(b, "since", ID_MAX, false, &o.since, resp))
+	    !field_time(b, "since", since, &o.since, resp) ||
+	    !field_time(b, "until", until, &o.until, resp) ||
+	    !field_bool(b, "full", &o.full, resp) || !field_bool(b, "explain", &o.explain, resp) ||
+	    !field_int(b, "max_chars", 0, 0, 10000000, &max_chars, resp))
 		goto out;
-	if (o.since) {
-		if (!mn_time_parse(&t, o.since)) {
-			mn_resp_error(resp, 400, "bad_request", "field 'since' is not an ISO-8601 "
-				      "time (e.g. 2026-04-01 or 2026-04-01T12:00:00Z)");
-			goto out;
-		}
-		mn_time_format(since, t);
-		o.since = since;
-	}
+	o.max_chars = (size_t)max_chars;
 	RUN(api, mn_op_recall(c, &o, &o_, &err_), "recall failed");
 out:
 	json_decref(b);
@@ -414,6 +447,125 @@ static void r_forget(struct mn_api *api, const struct mn_req *req, const char *i
 		return;
 	}
 	op_answer(resp, ret, o, &err, "forget failed");
+}
+
+static void r_list(struct mn_api *api, const struct mn_req *req, const char *arg,
+		   struct mn_resp *resp)
+{
+	struct mn_browse_filter f;
+	const char *cursor, *order;
+	int limit;
+
+	memset(&f, 0, sizeof(f));
+	if (!query_int(req, "limit", MN_BROWSE_PAGE_DEFAULT, 1, MN_BROWSE_PAGE_MAX, &limit, resp) ||
+	    !query_str(req, "project", LABEL_MAX, &f.project, resp) ||
+	    !query_str(req, "type", LABEL_MAX, &f.type, resp) ||
+	    !query_str(req, "source", LABEL_MAX, &f.source, resp) ||
+	    !query_str(req, "state", LABEL_MAX, &f.state, resp) ||
+	    !query_str(req, "category", LABEL_MAX, &f.category, resp) ||
+	    !query_str(req, "since", ID_MAX, &f.since, resp) ||
+	    !query_str(req, "until", ID_MAX, &f.until, resp) ||
+	    !query_str(req, "order", LABEL_MAX, &order, resp) ||
+	    !query_str(req, "cursor", 1024, &cursor, resp))
+		return;
+	if (order && strcmp(order, "oldest") && strcmp(order, "newest")) {
+		mn_resp_error(resp, 400, "bad_request", "query argument 'order' must be oldest or "
+			      "newest");
+		return;
+	}
+	f.oldest_first = order && !strcmp(order, "oldest");
+	RUN(api, mn_op_list(c, &f, cursor, limit, &o_, &err_), "list failed");
+}
+
+static void r_show(struct mn_api *api, const struct mn_req *req, const char *id,
+		   struct mn_resp *resp)
+{
+	if (!valid_id(id, resp))
+		return;
+	RUN(api, mn_op_show(c, id, &o_, &err_), "show failed");
+}
+
+static void r_edit(struct mn_api *api, const struct mn_req *req, const char *id,
+		   struct mn_resp *resp)
+{
+	const json_t *text;
+	json_t *b;
+
+	if (!valid_id(id, resp) || !body_object(req, resp, &b))
+		return;
+	text = json_object_get(b, "text");
+	if (!json_is_string(text))
+		mn_resp_error(resp, 400, "bad_request", "field 'text' is required and must be a "
+			      "string");
+	else
+		RUN(api, mn_op_edit(c, id, json_string_value(text), json_string_length(text), &o_,
+				    &err_), "edit failed");
+	json_decref(b);
+}
+
+static void r_dedup(struct mn_api *api, const struct mn_req *req, const char *arg,
+		    struct mn_resp *resp)
+{
+	const json_t *th, *ap;
+	const char *project;
+	double threshold = MN_DEDUP_THRESHOLD;
+	json_t *b;
+
+	if (!body_object(req, resp, &b))
+		return;
+	th = json_object_get(b, "threshold");
+	ap = json_object_get(b, "apply");
+	if (!field_str(b, "project", LABEL_MAX, false, &project, resp))
+		goto out;
+	if (th && (!json_is_number(th) || json_number_value(th) <= 0 ||
+		   json_number_value(th) > 1)) {
+		mn_resp_error(resp, 400, "bad_request", "field 'threshold' must be a number in "
+			      "(0, 1]");
+		goto out;
+	}
+	if (ap && !json_is_boolean(ap)) {
+		mn_resp_error(resp, 400, "bad_request", "field 'apply' must be true or false");
+		goto out;
+	}
+	if (th)
+		threshold = json_number_value(th);
+	RUN(api, mn_op_dedup(c, project, threshold, json_is_true(ap), &o_, &err_),
+	    "dedup failed");
+out:
+	json_decref(b);
+}
+
+static int export_line(void *payload, const json_t *line)
+{
+	mn_json_dump(payload, line);
+	mn_buf_addc(payload, '\n');
+	return 0;
+}
+
+static void r_export(struct mn_api *api, const struct mn_req *req, const char *arg,
+		     struct mn_resp *resp)
+{
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_buf lines = MN_BUF_INIT;
+	const char *project;
+	struct mn_ctx *c;
+	int ret;
+
+	if (!query_str(req, "project", LABEL_MAX, &project, resp))
+		return;
+	c = mn_pool_get(api->pool);
+	ret = mn_app_export(c, project, export_line, &lines, &err);
+	mn_pool_put(api->pool, c);
+	if (ret) {
+		mn_buf_release(&lines);
+		op_answer(resp, ret, NULL, &err, "export failed");
+		return;
+	}
+	mn_buf_release(&resp->body);
+	resp->body = lines;
+	resp->status = 200;
+	resp->content_type = "application/x-ndjson";
+	mn_resp_header(resp, "Content-Disposition", "attachment; filename=\"mnemo.jsonl\"");
 }
 
 static void r_experience(struct mn_api *api, const struct mn_req *req, const char *arg,
@@ -530,8 +682,13 @@ static const struct route routes[] = {
 	{ "GET", "/learning/history", r_history },
 	{ "POST", "/remember", r_remember },
 	{ "POST", "/recall", r_recall },
+	{ "GET", "/memories", r_list },
+	{ "GET", "/memories/*", r_show },
 	{ "POST", "/memories/*/amend", r_amend },
+	{ "POST", "/memories/*/edit", r_edit },
 	{ "DELETE", "/memories/*", r_forget },
+	{ "POST", "/dedup", r_dedup },
+	{ "GET", "/export", r_export },
 	{ "POST", "/feedback", r_feedback },
 	{ "GET", "/experience", r_experience },
 	{ "GET", "/training/runs", r_runs },

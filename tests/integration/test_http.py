@@ -382,6 +382,38 @@ def open_mode(url, mnemo):
     check("every concurrent remember was stored",
           stored(js["queue"]) == before + 1 + n_clients * per, (before, js["queue"]))
 
+    # ---- browsing: list, show, edit, dedup, export ----
+    st, _, ls, _ = c.req("GET", "/api/v1/memories?limit=5&project=conc")
+    rc, cli_ls = cli(mnemo, "list", "--json", "--limit", "5", "--project", "conc")
+    check("GET /api/v1/memories is `mnemo list --json`",
+          st == 200 and cli_ls is not None and
+          [m.get("raw_id") for m in ls["memories"]] == [m.get("raw_id") for m in cli_ls["memories"]]
+          and len(ls["memories"]) == 5 and ls.get("nextCursor"), (st, ls, cli_ls))
+    st, _, ls2, _ = c.req("GET", "/api/v1/memories?limit=5&project=conc&cursor=" +
+                          urllib.parse.quote(ls.get("nextCursor") or ""))
+    check("GET /api/v1/memories with nextCursor gives the next page",
+          st == 200 and not set(m["raw_id"] for m in ls2["memories"]) &
+          set(m["raw_id"] for m in ls["memories"]), (st, ls2))
+    st, _, js, _ = c.req("GET", "/api/v1/memories?cursor=bogus")
+    check("a bad cursor is 400", st == 400, (st, js))
+    st, _, sh, _ = c.req("GET", "/api/v1/memories/%s" % mem_id)
+    rc, cli_sh = cli(mnemo, "show", "--json", mem_id)
+    check("GET /api/v1/memories/{id} is `mnemo show --json`",
+          st == 200 and cli_sh is not None and set(sh) == set(cli_sh), (st, sh))
+    st, _, js, _ = c.req("GET", "/api/v1/memories/no-such-id")
+    check("GET of an unknown memory is 404", st == 404, (st, js))
+    st, _, ed, _ = w.req("POST", "/api/v1/memories/%s/edit" % mem_id, {
+        "text": "Decided to deploy the billing service blue-green: rollbacks took 40 minutes."})
+    check("POST /api/v1/memories/{id}/edit", st == 200 and ed.get("raw_id"), (st, ed))
+    st, _, dd, _ = w.req("POST", "/api/v1/dedup", {"project": "conc"})
+    check("POST /api/v1/dedup reports without applying",
+          st == 200 and dd.get("dry_run") is True and "pairs" in dd, (st, dd))
+    st, h, _, text = c.req("GET", "/api/v1/export?project=billing")
+    lines = [json.loads(x) for x in text.decode().splitlines() if x.strip()]
+    check("GET /api/v1/export is JSON Lines",
+          st == 200 and h.get("content-type") == "application/x-ndjson" and len(lines) == 1,
+          (st, text[:200]))
+
     # ---- forget last: 200, then 404 ----
     st, _, js, _ = w.req("DELETE", "/api/v1/memories/%s" % mem_id)
     check("DELETE /api/v1/memories/{id}", st == 200 and js == {"memory_id": mem_id,
