@@ -28,6 +28,7 @@ const T = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'mnemo-sdk-http-'));
 const HOME = join(T, 'home');
 let failed = 0;
 let serve = null;
+let serveLog = '';
 
 function report(name, ok, why = '') {
   if (ok) {
@@ -85,7 +86,6 @@ async function callChecked(client, name, args, label = name) {
 async function main() {
   serve = spawn(MNEMO, ['serve', '--no-dream', '--http', '127.0.0.1:0'],
     { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-  let serveLog = '';
   serve.stderr.on('data', (d) => { serveLog += d; });
   const addrFile = join(HOME, 'http.addr');
   for (let i = 0; i < 300 && !existsSync(addrFile); i++) await sleep(100);
@@ -215,7 +215,8 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  report('sdk http test', false, (e?.stack || String(e)) + ' cause: ' + String(e?.cause?.stack || e?.cause));
+  report('sdk http test', false, `${e?.stack || e} cause: ${e?.cause?.stack || e?.cause}; ` +
+    `server ${serve?.exitCode ?? serve?.signalCode ?? 'running'}: ${serveLog.slice(-600)}`);
 } finally {
   if (serve && serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
   rmSync(T, { recursive: true, force: true });
