@@ -39,11 +39,15 @@
 #              hooks, LoRA training, candidate and incumbent served and
 #              scored on the same eval set, the gate's verdict
 #   run B      a second config with loosened thresholds: deploy,
-#              deploy_command (the production server loads the adapter)
+#              deploy_command (the production server loads the adapter:
+#              openai_server.py load); GET /health must name v0001
 #   run C      `--batch-dir` of run B: the trainer warm-starts from
 #              {incumbent} (v0001, served from the registry); deploy v0002
 #   rollback   `mnemo model rollback` twice: to v0001 (deploy_command
-#              again), then to the shipped default (the base)
+#              again), then to the shipped default (deploy_command with an
+#              empty {artifact}: the base alone); /health checked each time
+# hooks.before/after and deploy_command leave their traces in hooks.log and
+# deploy.log in the work directory; the report quotes them.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 T_START=$(date +%s.%N)
