@@ -86,6 +86,9 @@ struct key {
 static const struct key keys[] = {
 	MODEL_KEYS(student, "builtin|openai"),
 	MODEL_KEYS(teacher, "none|openai"),
+	MODEL_KEYS(embedding, "none|openai"),
+	INT("embedding.dimensions", embedding_dimensions, 0, MN_CONFIG_EMBED_DIM_MAX),
+	INT("embedding.query_timeout_ms", embedding_query_timeout_ms, 50, 60000),
 
 	SECTION("encoding"),
 	INT("encoding.max_input_chars", encoding.max_input_chars, 1, MN_LIMIT_TEXT_BYTES_MAX),
@@ -237,6 +240,9 @@ void mn_config_init(struct mn_config *c)
 	c->student.timeout_s = 120;
 	c->teacher.provider = mn_xstrdup("none");
 	c->teacher.timeout_s = 120;
+	c->embedding.provider = mn_xstrdup("none");
+	c->embedding.timeout_s = 30;
+	c->embedding_query_timeout_ms = 2000;
 
 	c->encoding.max_input_chars = 8000;
 	c->encoding.max_text_bytes = MN_LIMIT_TEXT_BYTES_DEFAULT;
@@ -327,7 +333,8 @@ struct ctx {
 	yaml_document_t *doc;
 	struct mn_config *c;
 	struct mn_err *err;
-	size_t model_line[2]; /* student, teacher: line of provider (or section), 0 = not here */
+	size_t model_line[3]; /* student, teacher, embedding: line of provider (or section),
+			       * 0 = not here */
 };
 
 static size_t line_of(const yaml_node_t *n)
@@ -720,6 +727,10 @@ static void note_model_line(struct ctx *x, const char *path, const yaml_node_t *
 		x->model_line[0] = line_of(n);
 	else if (!strcmp(path, "teacher.provider"))
 		x->model_line[1] = line_of(n);
+	else if (!strcmp(path, "embedding") && !x->model_line[2])
+		x->model_line[2] = line_of(n);
+	else if (!strcmp(path, "embedding.provider"))
+		x->model_line[2] = line_of(n);
 }
 
 static int walk_mapping(struct ctx *x, const yaml_node_t *map, const char *prefix);
@@ -835,7 +846,7 @@ static int check_model(struct ctx *x, const struct mn_model_cfg *m, const char *
 static int parse_into(struct mn_config *c, const char *text, size_t len, const char *name,
 		      struct mn_err *err)
 {
-	struct ctx x = { name, NULL, c, err, { 0, 0 } };
+	struct ctx x = { name, NULL, c, err, { 0, 0, 0 } };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	bool have_doc = false;
@@ -882,6 +893,11 @@ static int parse_into(struct mn_config *c, const char *text, size_t len, const c
 	ret = check_model(&x, &c->student, "student", x.model_line[0]);
 	if (!ret)
 		ret = check_model(&x, &c->teacher, "teacher", x.model_line[1]);
+	if (!ret)
+		ret = check_model(&x, &c->embedding, "embedding", x.model_line[2]);
+	if (!ret && !strcmp(c->embedding.provider, "openai") && !c->embedding_dimensions)
+		ret = key_error(&x, x.model_line[2], "embedding.provider",
+				"openai needs embedding.dimensions (the model's vector size)");
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);

@@ -19,6 +19,9 @@
 #include "base/err.h"
 
 
+/* embedding.dimensions at most: the largest embedding models give 4096. */
+#define MN_CONFIG_EMBED_DIM_MAX 8192
+
 struct mn_model_cfg {
 	char *provider;    /* student: builtin|openai; teacher: none|openai */
 	char *endpoint;    /* base URL, e.g. http://127.0.0.1:8080/v1 */
@@ -31,6 +34,11 @@ struct mn_config {
 	char *path;        /* file in effect, NULL = built-in defaults (owned) */
 	struct mn_model_cfg student;   /* provider [builtin] */
 	struct mn_model_cfg teacher;   /* provider [none] */
+	/* provider [none]: none|openai (/v1/embeddings, docs/vectors.md);
+	 * timeout_s [30] bounds the daemon's batch requests */
+	struct mn_model_cfg embedding;
+	int embedding_dimensions;       /* key embedding.dimensions [0 = unset] */
+	int embedding_query_timeout_ms; /* key embedding.query_timeout_ms [2000] */
 	struct {
 		int max_input_chars;   /* [8000] */
 		int64_t max_text_bytes;/* [1048576] */

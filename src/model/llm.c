@@ -103,13 +103,14 @@ static size_t trimmed_len(const char *endpoint)
 	return n;
 }
 
-static char *chat_url(const char *endpoint)
+/* endpoint + suffix, unless the endpoint already ends with it. */
+static char *api_url(const char *endpoint, const char *suffix)
 {
 	size_t n = trimmed_len(endpoint);
 
-	if (ends_with(endpoint, n, LLM_CHAT_SUFFIX))
+	if (ends_with(endpoint, n, suffix))
 		return mn_xstrndup(endpoint, n);
-	return mn_xasprintf("%.*s" LLM_CHAT_SUFFIX, (int)n, endpoint);
+	return mn_xasprintf("%.*s%s", (int)n, endpoint, suffix);
 }
 
 static char *models_url(const char *endpoint)
@@ -229,17 +230,21 @@ int mn_llm_new(struct mn_llm **out, const struct mn_llm_opts *opts, struct mn_er
 	if (!opts->endpoint || !is_http_url(opts->endpoint))
 		return mn_err_set(err, MN_EINVAL, "llm endpoint '%s' is not an http(s) URL",
 				  opts->endpoint ? opts->endpoint : "");
-	if (opts->timeout_s < 0 || opts->backoff_ms < 0 || opts->max_retry_after_s < 0)
+	if (opts->timeout_s < 0 || opts->timeout_ms < 0 || opts->backoff_ms < 0 ||
+	    opts->max_retry_after_s < 0)
 		return mn_err_set(err, MN_EINVAL, "llm timeouts must not be negative");
 	ret = global_init(err);
 	if (ret)
 		return ret;
 
 	c = mn_xcalloc(1, sizeof(*c));
-	c->url = chat_url(opts->endpoint);
+	c->url = api_url(opts->endpoint,
+			 opts->path && *opts->path ? opts->path : LLM_CHAT_SUFFIX);
 	c->shown_url = shown_url(c->url);
 	c->model = opts->model && *opts->model ? mn_xstrdup(opts->model) : NULL;
 	c->timeout_ms = 1000L * (opts->timeout_s ? opts->timeout_s : LLM_DEFAULT_TIMEOUT_S);
+	if (opts->timeout_ms > 0)
+		c->timeout_ms = opts->timeout_ms;
 	c->max_retries = opts->max_retries < 0 ? 0
 			 : opts->max_retries ? opts->max_retries : LLM_DEFAULT_MAX_RETRIES;
 	c->backoff_ms = opts->backoff_ms ? opts->backoff_ms : LLM_DEFAULT_BACKOFF_MS;
@@ -593,6 +598,51 @@ out:
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
 	free(body);
 	json_decref(req);
+	return ret;
+}
+
+const char *mn_llm_shown_url(const struct mn_llm *c)
+{
+	return c->shown_url;
+}
+
+int mn_llm_post_json(struct mn_llm *c, json_t **out, const json_t *req, struct mn_err *err)
+{
+	struct mn_err perr = MN_ERR_INIT;
+	char snippet[LLM_SNIPPET_BYTES + 8];
+	char *body = mn_json_dumps(req);
+	size_t body_len = strlen(body);
+	json_t *root = NULL;
+	int ret;
+
+	*out = NULL;
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	mn_debug("llm", "POST '%s': %zu bytes", c->shown_url, body_len);
+	ret = perform(c, err);
+	if (ret)
+		goto out;
+	root = mn_json_parse(mn_buf_str(&c->body), c->body.len, &perr);
+	if (!root) {
+		body_snippet(snippet, sizeof(snippet), c);
+		ret = mn_err_set(err, MN_EPARSE, "reply from '%s' is not JSON (%s): %s",
+				 c->shown_url, perr.msg, snippet);
+		goto out;
+	}
+	if (json_object_get(root, "error") && !json_is_null(json_object_get(root, "error"))) {
+		body_snippet(snippet, sizeof(snippet), c);
+		ret = mn_err_set(err, MN_EHTTP, "'%s' answered with an error: %s", c->shown_url,
+				 snippet);
+		goto out;
+	}
+	*out = root;
+	root = NULL;
+out:
+	/* the handle must not keep a pointer to the freed body */
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+	json_decref(root);
+	free(body);
 	return ret;
 }
 

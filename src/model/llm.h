@@ -32,6 +32,9 @@ struct mn_llm_opts {
 	const char *model;
 	const char *api_key;    /* may be NULL */
 	int timeout_s;          /* [120] whole request; the connect phase gets at most 10 s */
+	long timeout_ms;        /* [0 = timeout_s] the same in milliseconds, when set */
+	const char *path;       /* ["/chat/completions"] the API path appended to the
+				 * endpoint ("/embeddings" for src/model/embed.c) */
 	int max_retries;        /* [2] extra attempts after the first */
 	int backoff_ms;         /* [500] first backoff, doubled each retry */
 	int max_retry_after_s;  /* [timeout_s] cap on honoured Retry-After; never
@@ -55,6 +58,15 @@ void mn_llm_free(struct mn_llm *c);
  * chat completion, MN_EINVAL when a prompt is not valid UTF-8. */
 int mn_llm_chat(struct mn_llm *c, struct mn_buf *out_text, const char *system, const char *user,
 		const json_t *schema, struct mn_err *err);
+/* The transport under mn_llm_chat, for other OpenAI-style APIs on the
+ * same client (embed.c): POST req (compact JSON) to the client's URL with
+ * the same retries, caps and errors as mn_llm_chat, and parse the reply:
+ * *out is a new reference to the reply object. A reply that is not JSON
+ * is MN_EPARSE; one with a non-null "error" member is MN_EHTTP. */
+int mn_llm_post_json(struct mn_llm *c, json_t **out, const json_t *req, struct mn_err *err);
+/* The URL requests go to, without credentials or query (for messages);
+ * borrowed for the client's lifetime. */
+const char *mn_llm_shown_url(const struct mn_llm *c);
 /* Full encoding call: builds the production prompt, chats, extracts and
  * normalises the JSON object. On success *out_enc is a new reference,
  * *out_raw_text (heap, may be NULL) the exact model text. One retry when

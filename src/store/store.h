@@ -34,7 +34,7 @@
 
 struct mn_store;
 
-#define MN_STORE_SCHEMA_VERSION 3
+#define MN_STORE_SCHEMA_VERSION 4
 /* How long a statement waits for another process's write lock. */
 #define MN_STORE_BUSY_MS 10000
 
@@ -164,6 +164,12 @@ struct mn_recall_opts {
 	const char *since;    /* ISO time, may be NULL: occurred_at >= since */
 	const char *until;    /* ISO time, may be NULL: occurred_at < until */
 	const char *session;  /* may be NULL */
+	/* the query's vector (unit length) when an embedding provider is
+	 * configured (docs/vectors.md): vector candidates of vec_model are
+	 * fused with the lexical ones; NULL = lexical only */
+	const float *query_vec;
+	int query_dim;
+	const char *vec_model;
 	/* how the front ends present the results (mn_op_recall); the store
 	 * ignores them */
 	bool full;            /* the whole memory, not the compact form */

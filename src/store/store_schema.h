@@ -212,11 +212,37 @@ static const char *const migration_3[] = {
 	NULL,
 };
 
+static const char *const migration_4[] = {
+	/* 4: optional vectors (docs/vectors.md). One float32 vector per raw
+	 * memory, keyed by its rowid (as recall_fts), with the model that made
+	 * it. seq orders inserts and vector_state counts them and the
+	 * deletions, so a process's in-memory copy loads only what changed.
+	 * A vector goes with its raw row and when the text changes. */
+	"CREATE TABLE memory_vectors ("
+	"  raw_rowid INTEGER PRIMARY KEY,"
+	"  model TEXT NOT NULL, dim INTEGER NOT NULL, vec BLOB NOT NULL,"
+	"  seq INTEGER NOT NULL, created_at TEXT NOT NULL);",
+	"CREATE INDEX memory_vectors_seq ON memory_vectors(seq);",
+	"CREATE TABLE vector_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL, deletions INTEGER NOT NULL);",
+	"INSERT INTO vector_state(id, seq, deletions) VALUES (1, 0, 0);",
+	"CREATE TRIGGER memory_vectors_ad AFTER DELETE ON memory_vectors BEGIN"
+	"  UPDATE vector_state SET deletions = deletions + 1 WHERE id = 1; END;",
+	"CREATE TRIGGER raw_vec_ad AFTER DELETE ON raw_memories BEGIN"
+	"  DELETE FROM memory_vectors WHERE raw_rowid = old.rowid; END;",
+	"CREATE TRIGGER raw_vec_au AFTER UPDATE OF content ON raw_memories"
+	"  WHEN new.content IS NOT old.content BEGIN"
+	"  DELETE FROM memory_vectors WHERE raw_rowid = old.rowid; END;",
+	NULL,
+};
+
 /* Each step is a NULL-terminated list of statements run in one transaction. */
 static const char *const *const mn_store_migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 #define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))
