@@ -577,6 +577,7 @@ int mn_http_start(struct mn_http **out, struct mn_ctx *base, const char *listen_
 	int fd = -1, port = 0, ret;
 
 	*out = NULL;
+	memset(&ss, 0, sizeof(ss));
 	h->base = base;
 	ret = load_token(h, err);
 	if (!ret)

@@ -95,7 +95,7 @@ static void end_slot(struct mn_mcp_http *h, int i)
 static int free_slot(struct mn_mcp_http *h)
 {
 	int64_t now = mn_time_mono_ms();
-	int found = -1, oldest = -1;
+	int found = -1;
 
 	for (int i = 0; i < MN_LIMIT_HTTP_SESSIONS; i++) {
 		struct session *s = h->slots[i];
@@ -106,9 +106,6 @@ static int free_slot(struct mn_mcp_http *h)
 		}
 		if (!h->slots[i] && found < 0)
 			found = i;
-		else if (h->slots[i] && !h->slots[i]->refs &&
-			 (oldest < 0 || h->slots[i]->last_used < h->slots[oldest]->last_used))
-			oldest = i;
 	}
 	return found;
 }
@@ -234,6 +231,7 @@ static void do_post(struct mn_mcp_http *h, const struct mn_req *req, struct mn_r
 	const char *sid = mn_req_header(req, "Mcp-Session-Id");
 	struct mn_buf out = MN_BUF_INIT;
 	struct session *s = NULL, *fresh = NULL;
+	struct mn_mcp *server;
 	struct mn_ctx *c;
 	bool sse = false;
 
@@ -263,6 +261,7 @@ static void do_post(struct mn_mcp_http *h, const struct mn_req *req, struct mn_r
 		fresh->mcp = mn_mcp_new(h->base);
 		mn_text_random_hex(hex, SESSION_ID_HEX / 2);
 		memcpy(fresh->id, hex, sizeof(fresh->id));
+		server = fresh->mcp;
 	} else if (!sid) {
 		rpc_error(resp, 400, MN_MCP_INVALID_REQUEST,
 			  "Bad Request: Mcp-Session-Id header is required (send initialize first)");
@@ -275,9 +274,10 @@ static void do_post(struct mn_mcp_http *h, const struct mn_req *req, struct mn_r
 				  "to start a new one");
 			return;
 		}
+		server = s->mcp;
 	}
 	c = mn_pool_get(h->pool);
-	mn_mcp_handle_on(fresh ? fresh->mcp : s->mcp, c, req->body, req->len, &out);
+	mn_mcp_handle_on(server, c, req->body, req->len, &out);
 	mn_pool_put(h->pool, c);
 	if (s)
 		session_put(h, s);

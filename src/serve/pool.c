@@ -27,7 +27,7 @@ int mn_pool_new(struct mn_pool **out, const struct mn_ctx *base, int n, struct m
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
 	p->ctx = mn_xcalloc((size_t)n, sizeof(*p->ctx));
-	p->idle = mn_xcalloc((size_t)n, sizeof(*p->idle));
+	p->idle = mn_xcalloc((size_t)n, sizeof(struct mn_ctx *));
 	for (int i = 0; i < n; i++) {
 		struct mn_ctx *c = &p->ctx[i];
 
