@@ -132,7 +132,8 @@ function chart(name, title, xs, series, opts = {}) {
   fig.append(holder);
   const cfg = {
     width: 440, height: opts.height || 220,
-    scales: { x: { time: !opts.labels } },
+    /* a lone point (or a short span) gets room around it, not years */
+    scales: { x: { time: !opts.labels, range: (u, min, max) => (min === max ? [min - 43200, max + 43200] : [min - (max - min) * 0.05, max + (max - min) * 0.05]) } },
     series: [{ label: opts.xlabel || (opts.labels ? '' : 'time'),
       value: opts.labels ? (u, v) => (v === null ? '—' : opts.labels[v] || v) : undefined }],
     axes: [{ values: opts.labels ? (u, vals) => vals.map((v) => (Number.isInteger(v) ? opts.labels[v] || '' : '')) : undefined,
@@ -189,6 +190,7 @@ async function route() {
   const main = document.getElementById('page');
   try {
     if (fn === learning || fn === curves) await loadCharts();
+    if (fn === overview) state.timer = setInterval(refreshOverview, 10000);
     const content = await fn(arg ? decodeURIComponent(arg) : '');
     main.replaceChildren(content);
     main.dataset.page = page || 'overview';
@@ -210,7 +212,6 @@ async function overview() {
   const model = L.model || {};
   const last = L.last_run;
   document.getElementById('conn').textContent = `mnemo ${s.version} · ${s.daemon}`;
-  state.timer = setInterval(() => { if (location.hash.startsWith('#/overview') || !location.hash) refreshOverview(); }, 10000);
   const cyc = dream.last_cycle;
   return el('section', { id: 'overview' },
     el('div', { class: 'cards' },
@@ -500,7 +501,7 @@ function runDetail(r) {
         .map(([k, v]) => `${k} ${v}`).join(' · ') : '—']]),
     c ? chart(`run-${r.id}`, 'Candidate beside incumbent', avail.map((_, n) => n),
       [{ label: 'candidate', values: avail.map(([k]) => pick(c, k)), bars: true, align: -1 },
-        { label: `incumbent${r.gate && gate.length ? '' : ''}`, values: avail.map(([k]) => (i ? pick(i, k) ?? null : null)), bars: true, align: 1 }],
+        { label: 'incumbent', values: avail.map(([k]) => (i ? pick(i, k) ?? null : null)), bars: true, align: 1 }],
       { labels: avail.map(([, l]) => l), xlabel: 'metric', scales: { x: { time: false, range: [-0.5, avail.length - 0.5] }, y: { range: [0, 1] } } })
       : el('p', { class: 'muted' }, 'This run has no evaluation (it ended before the gate).'),
     el('h3', {}, `Gate${r.gate_verdict ? `: ${r.gate_verdict}` : ''}`),

@@ -53,7 +53,8 @@ write_config "teacher:" "  provider: openai" "  endpoint: http://127.0.0.1:$LLM_
 	"  model: scripted-teacher" "  timeout_s: 10" \
 	"learning:" "  min_confidence: 0.99" \
 	"  curriculum:" "    min_needs_improvement: 1" "    cooldown_hours: 0" \
-	"  training:" "    min_new_examples: 100000"
+	"  training:" "    min_new_examples: 100000" \
+	"  monitor:" "    window: 5" "    max_drop_pp: 100"
 
 # two real training runs: better than the shipped default, then better again
 mk_batch "$T/small" 60
@@ -86,6 +87,24 @@ eventually 30 test -s "$MNEMO_HOME/http.addr" || true
 ADDR=$(cat "$MNEMO_HOME/http.addr" 2>/dev/null)
 check "the daemon serves HTTP ($ADDR)" test -n "$ADDR"
 case $ADDR in http://*) BASE=$ADDR ;; *) BASE="http://$ADDR" ;; esac
+
+# one memory through the API: the daemon's worker encodes it with v0002 and
+# the post-deploy monitor measures the version's live quality (its window
+# counts the memories v0002 encoded since its deploy)
+check "remember through the API" python3 -c "
+import json, sys, urllib.request
+b = sys.argv[1]
+tok = json.load(urllib.request.urlopen(b + '/api/v1/csrf'))['csrf_token']
+body = json.dumps({'text': 'Deployed the Redis cache on host db99; latency dropped to 9 ms.', 'project': 'dash'}).encode()
+req = urllib.request.Request(b + '/api/v1/remember', data=body, method='POST',
+    headers={'Content-Type': 'application/json', 'X-Mnemo-CSRF': tok})
+print(json.load(urllib.request.urlopen(req)))" "$BASE"
+live_measured() {
+	"$MNEMO" model list --json 2>/dev/null | python3 -c "
+import json,sys; d=json.load(sys.stdin)
+sys.exit(0 if any(v['version']=='v0002' and v.get('live_metrics') for v in d['versions']) else 1)"
+}
+check "the monitor measured v0002 live" eventually 60 live_measured
 
 CHROMIUM="$CHROMIUM" BASE="$BASE" RUN_ID="$R2" SHOTS="$T/shots" \
 	node "$DIR/dashboard_test.mjs" 2>"$T/node.err"
