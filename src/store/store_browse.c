@@ -955,8 +955,11 @@ int mn_store_browse_near_dups(struct mn_store *st, struct mn_near_dup **out, siz
 
 			while (j < n && keys[j].h == keys[i].h)
 				j++;
-			/* a bucket: every pair in it is a candidate */
-			for (size_t x = i; x < j && j - i < 256; x++)
+			/* a bucket: every pair in it is a candidate; in a big one
+			 * (a template repeated with small changes) each document
+			 * is compared with the oldest few only, so the work stays
+			 * linear */
+			for (size_t x = i; x < j && x < i + (j - i < 64 ? j - i : 4); x++)
 				for (size_t y = x + 1; y < j; y++) {
 					const struct nd_doc *a = &docs[keys[x].doc],
 							    *b = &docs[keys[y].doc];
