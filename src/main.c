@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "encode", mn_cli_encode, "show the current student's encoding of a text" },
 	{ "verify", mn_cli_verify, "score an encoding against its raw text" },
 	{ "dream", mn_cli_dream, "run one dream cycle now" },
+	{ "reindex", mn_cli_reindex, "rebuild memory vectors (--embeddings)" },
 	{ "audit", mn_cli_audit, "recent memories with quality metrics and category" },
 	{ "experience", mn_cli_experience, "experience buffer: stats, list, reclassify, report" },
 	{ "train", mn_cli_train, "training runs: batch, request, run, status, cancel" },

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/recall_vec.h"
 #include "base/json.h"
 
 #include "train/registry.h"
@@ -35,10 +36,24 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 		 struct mn_err *err)
 {
 	struct mn_recall_result r = { { 0 }, NULL, 0 };
+	struct mn_recall_opts vo = *o;
 	json_t *arr;
 	size_t used = 0, omitted = 0;
-	int ret = mn_store_recall(a->store, &r, o, err);
+	float *qv = NULL;
+	char vnote[320] = "";
+	/* the query's vector, when a provider is configured (docs/vectors.md):
+	 * embedded before the store's read transaction, never inside it */
+	int vstate = o->query_vec ? 1 : mn_app_recall_vector(a, &qv, o->query, vnote,
+							     sizeof(vnote));
+	int ret;
 
+	if (qv) {
+		vo.query_vec = qv;
+		vo.query_dim = a->cfg.embedding_dimensions;
+		vo.vec_model = a->cfg.embedding.model;
+	}
+	ret = mn_store_recall(a->store, &r, &vo, err);
+	free(qv);
 	*out = NULL;
 	if (ret)
 		return ret;
@@ -65,6 +80,9 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 	*out = json_pack("{s:s,s:o}", "query_id", r.query_id, "memories", arr);
 	if (o->max_chars)
 		json_object_set_new(*out, "omitted", json_integer((json_int_t)omitted));
+	if (vstate <= 0)
+		json_object_set_new(*out, "vector",
+				    vstate == 0 ? json_string("used") : mn_json_safe_string(vnote));
 	mn_recall_result_release(&r);
 	return 0;
 }

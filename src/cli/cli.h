@@ -84,6 +84,8 @@ int mn_cli_import(int argc, char **argv);
 int mn_cli_remember_jsonl(int argc, char **argv);
 int mn_cli_serve(int argc, char **argv);
 int mn_cli_trainer(int argc, char **argv);
+/* `mnemo reindex --embeddings` (cli_reindex.c). */
+int mn_cli_reindex(int argc, char **argv);
 
 
 

@@ -25,6 +25,7 @@
 #include "train/monitor.h"
 #include "train/train.h"
 #include "learn/worker.h"
+#include "learn/embedder.h"
 #include "serve/http.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -135,6 +136,7 @@ int mn_cli_serve(int argc, char **argv)
 	const char *http_at = NULL;
 	bool http_flag = false;
 	struct mn_http *http = NULL;
+	struct mn_embedder_thread *embedder = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -211,6 +213,10 @@ int mn_cli_serve(int argc, char **argv)
 			}
 		}
 	}
+	/* vectors (docs/vectors.md): on a thread of their own, so encoding
+	 * never waits on the embedding server */
+	if (mn_embedder_thread_start(&embedder, &a, &stop_flag, &err))
+		mn_warn("serve", "memories are not embedded: %s", err.msg);
 	if (!http_at)
 		http_at = a.cfg.http.listen;
 	if (!http_at && http_flag)
@@ -286,6 +292,7 @@ int mn_cli_serve(int argc, char **argv)
 	mn_train_supervise_shutdown(&a);
 	code = 0;
 out:
+	mn_embedder_thread_join(embedder); /* stop_flag is set on every path here */
 	free(threads);
 	mn_worker_lock_release(&locks);
 	mn_ctx_close(&a);

@@ -32,6 +32,7 @@
 #include "base/text.h"
 #include "store/lexicon.h"
 #include "store/store_internal.h"
+#include "store/store_vec.h"
 
 /* ---- index keys ---- */
 
@@ -604,6 +605,8 @@ struct cand {
 	int64_t rowid;
 	double lexical, score;
 	char occurred_at[MN_TIME_LEN];
+	bool vec;  /* a vector candidate too (fuse) */
+	float sim; /* its cosine similarity */
 };
 
 /* Bounded priors: salience moves a score by at most +-10%, feedback by
@@ -863,19 +866,88 @@ static void read_end(struct mn_store *st, bool own)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Reciprocal rank fusion of the lexical ranking in c (sorted) with the
+ * vector candidates (docs/vectors.md): each list adds 1 / (60 + rank),
+ * scaled so that first in both lists scores 1. A memory without a vector
+ * keeps its lexical rank's share; one found only by meaning joins. */
+#define RRF_K 60.0
+#define VEC_CANDIDATES 100
+
+static int cmp_rowid(const void *a, const void *b)
+{
+	int64_t x = ((const struct cand *)a)->rowid, y = ((const struct cand *)b)->rowid;
+
+	return x < y ? -1 : x > y;
+}
+
+static int fuse(struct mn_store *st, struct cand **cp, size_t *np, const struct mn_recall_opts *o,
+		int limit, struct mn_err *err)
+{
+	struct mn_vec_hit *h = NULL;
+	struct cand *c = *cp, *byrow = NULL;
+	size_t nh = 0, n = *np, alloc = n, k = (size_t)limit * 5;
+	int ret = mn_store_vec_search(st, &h, &nh, o, k > VEC_CANDIDATES ? k : VEC_CANDIDATES, err);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		c[i].vec = false;
+		c[i].score = 1.0 / (RRF_K + (double)i + 1.0);
+	}
+	/* sorted by rowid, the lexical candidates' positions in c */
+	byrow = mn_xmalloc((n ? n : 1) * sizeof(*byrow));
+	for (size_t i = 0; i < n; i++) {
+		byrow[i].rowid = c[i].rowid;
+		byrow[i].score = (double)i;
+	}
+	qsort(byrow, n, sizeof(*byrow), cmp_rowid);
+	for (size_t j = 0; j < nh; j++) {
+		struct cand key = { .rowid = h[j].rowid };
+		const struct cand *f = n ? bsearch(&key, byrow, n, sizeof(*byrow), cmp_rowid) : NULL;
+		struct cand *x;
+
+		if (f) {
+			x = &c[(size_t)f->score];
+		} else {
+			c = mn_xgrow(c, &alloc, n + 1, sizeof(*c));
+			x = &c[n++];
+			memset(x, 0, sizeof(*x));
+			x->rowid = h[j].rowid;
+		}
+		x->vec = true;
+		x->sim = h[j].sim;
+		x->score += 1.0 / (RRF_K + (double)j + 1.0);
+	}
+	for (size_t i = 0; i < n; i++)
+		c[i].score *= (RRF_K + 1.0) / 2.0;
+	if (n > 1)
+		qsort(c, n, sizeof(*c), by_score);
+	free(byrow);
+	free(h);
+	*cp = c;
+	*np = n;
+	return 0;
+}
+
 static int rank(struct mn_store *st, struct mn_recall_result *out, const struct query *q,
 		const struct mn_recall_opts *o, int limit, struct mn_err *err)
 {
 	char *match = match_expr(q), *spec = spec_of(q, false), *spec_idf = NULL;
 	struct cand *c = NULL;
 	size_t n = 0, alloc = 0;
-	int ret;
+	int ret = 0;
 
-	ret = search(st, &c, &n, match, spec, o, err);
+	if (q->n)
+		ret = search(st, &c, &n, match, spec, o, err);
 	if (ret)
 		goto out;
 	if (n > 1)
 		qsort(c, n, sizeof(*c), by_score);
+	if (o->query_vec) {
+		ret = fuse(st, &c, &n, o, limit, err);
+		if (ret)
+			goto out;
+	}
 	spec_idf = spec_of(q, true);
 	for (size_t i = 0; i < n && out->n < (size_t)limit; i++) {
 		struct mn_memory *m;
@@ -892,7 +964,12 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 		out->n++;
 		m->rowid = c[i].rowid;
 		m->score = c[i].score;
-		m->explain = explain_doc(st, q, match, spec_idf, c[i].rowid, c[i].score, err);
+		m->explain = q->n ? explain_doc(st, q, match, spec_idf, c[i].rowid, c[i].score, err)
+				  : json_pack("{s:o,s:o,s:f}", "matched", json_array(), "terms",
+					      json_array(), "score", c[i].score);
+		if (o->query_vec)
+			json_object_set_new(m->explain, "vector",
+					    c[i].vec ? json_real(c[i].sim) : json_null());
 	}
 out:
 	free(c);
@@ -977,7 +1054,7 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 			 o->query + an.off_start);
 	}
 	parse_query(q, o->query, now, &an, have_day ? &day : NULL, term);
-	if (q->n) {
+	if (q->n || o->query_vec) {
 		ret = rank(st, out, q, o, limit, err);
 		if (ret)
 			goto out;

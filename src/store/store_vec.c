@@ -1,0 +1,514 @@
+/*
+ * store_vec.c - vectors in the store and their exact search
+ * (store_vec.h, docs/vectors.md).
+ */
+#include "store/store_vec.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/mem.h"
+#include "base/timeutil.h"
+#include "store/store_internal.h"
+
+void mn_vec_todos_free(struct mn_vec_todo *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		free(t[i].text);
+	free(t);
+}
+
+int mn_store_vec_put(struct mn_store *st, const int64_t *rowids, const float *vecs, size_t n,
+		     int dim, const char *model, struct mn_err *err)
+{
+	static const char *const sql_del = "DELETE FROM memory_vectors WHERE raw_rowid = ?1";
+	static const char *const sql_seq =
+		"UPDATE vector_state SET seq = seq + 1 WHERE id = 1 RETURNING seq";
+	static const char *const sql_ins =
+		"INSERT INTO memory_vectors(raw_rowid, model, dim, vec, seq, created_at)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS"
+		" (SELECT 1 FROM raw_memories WHERE rowid = ?1)";
+	char now[MN_TIME_LEN];
+	int ret;
+
+	if (dim <= 0)
+		return mn_err_set(err, MN_EINVAL, "vector dimensions must be positive");
+	mn_time_now_str(now);
+	ret = mn_store_begin(st, err);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = mn_store_stmt(st, sql_del, err);
+		sqlite3_int64 seq;
+
+		if (!s) {
+			ret = MN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(s, 1, rowids[i]);
+		ret = mn_store_step_done(st, s, err, "replace vector");
+		if (ret)
+			goto out;
+		s = mn_store_stmt(st, sql_seq, err);
+		if (!s) {
+			ret = MN_EIO;
+			goto out;
+		}
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			ret = mn_store_fail(st, err, "count vectors");
+			sqlite3_reset(s);
+			goto out;
+		}
+		seq = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		s = mn_store_stmt(st, sql_ins, err);
+		if (!s) {
+			ret = MN_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(s, 1, rowids[i]);
+		sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, dim);
+		sqlite3_bind_blob(s, 4, vecs + i * (size_t)dim, (int)(sizeof(float) * (size_t)dim),
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, seq);
+		sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+		ret = mn_store_step_done(st, s, err, "store vector");
+		if (ret)
+			goto out;
+	}
+	ret = mn_store_commit(st, err);
+out:
+	if (ret && mn_store_in_transaction(st))
+		mn_store_rollback(st);
+	return ret;
+}
+
+int mn_store_vec_get(struct mn_store *st, float **out, int *out_dim, char **model_out,
+		     int64_t rowid, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT model, dim, vec FROM memory_vectors WHERE raw_rowid = ?1";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	int rc, ret = 0;
+
+	*out = NULL;
+	*out_dim = 0;
+	if (model_out)
+		*model_out = NULL;
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_int64(s, 1, rowid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int dim = sqlite3_column_int(s, 1);
+		size_t bytes = (size_t)sqlite3_column_bytes(s, 2);
+
+		if (dim <= 0 || bytes != sizeof(float) * (size_t)dim) {
+			ret = mn_err_set(err, MN_EPARSE, "vector of row %lld is damaged",
+					 (long long)rowid);
+		} else {
+			*out = mn_xmalloc(bytes);
+			memcpy(*out, sqlite3_column_blob(s, 2), bytes);
+			*out_dim = dim;
+			if (model_out)
+				*model_out = mn_store_col_dup(s, 0);
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = mn_err_set(err, MN_ENOTFOUND, "row %lld has no vector", (long long)rowid);
+	} else {
+		ret = mn_store_fail(st, err, "read vector");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int mn_store_vec_missing(struct mn_store *st, struct mn_vec_todo **out, size_t *out_n,
+			 const char *model, int dim, int64_t after, int limit, bool all,
+			 struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT r.rowid, r.content FROM raw_memories r"
+		" LEFT JOIN memory_vectors v ON v.raw_rowid = r.rowid"
+		" WHERE r.rowid > ?3"
+		" AND (?5 OR v.raw_rowid IS NULL OR v.model IS NOT ?1 OR v.dim != ?2)"
+		" ORDER BY r.rowid LIMIT ?4";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	struct mn_vec_todo *t = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*out_n = 0;
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, dim);
+	sqlite3_bind_int64(s, 3, after);
+	sqlite3_bind_int(s, 4, limit);
+	sqlite3_bind_int(s, 5, all);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = mn_xgrow(t, &alloc, n + 1, sizeof(*t));
+		t[n].rowid = sqlite3_column_int64(s, 0);
+		t[n].text = mn_store_col_dup(s, 1);
+		if (!t[n].text)
+			t[n].text = mn_xstrdup("");
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		mn_vec_todos_free(t, n);
+		return mn_store_fail(st, err, "list memories without vectors");
+	}
+	*out = t;
+	*out_n = n;
+	return 0;
+}
+
+int mn_store_vec_count(struct mn_store *st, int64_t *out_have, int64_t *out_missing,
+		       const char *model, int dim, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT (SELECT count(*) FROM raw_memories),"
+		" (SELECT count(*) FROM memory_vectors v JOIN raw_memories r ON r.rowid = v.raw_rowid"
+		"  WHERE v.model = ?1 AND v.dim = ?2)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	int rc;
+
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_text(s, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, dim);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int64_t all = sqlite3_column_int64(s, 0), have = sqlite3_column_int64(s, 1);
+
+		if (out_have)
+			*out_have = have;
+		if (out_missing)
+			*out_missing = all - have;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "count vectors");
+	return 0;
+}
+
+int mn_store_vec_clear(struct mn_store *st, struct mn_err *err)
+{
+	static const char *const sql = "DELETE FROM memory_vectors";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+
+	if (!s)
+		return MN_EIO;
+	return mn_store_step_done(st, s, err, "delete vectors");
+}
+
+/* ---- the in-memory copy ---- */
+
+struct vec_cache {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	char *model;
+	int dim;
+	int64_t seq, deletions; /* of vector_state when last loaded */
+	size_t n, alloc;
+	int64_t *rowid;
+	float *vec; /* n * dim */
+	struct vec_cache *next;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vec_cache *caches;
+
+static void cache_clear(struct vec_cache *c)
+{
+	free(c->rowid);
+	free(c->vec);
+	c->rowid = NULL;
+	c->vec = NULL;
+	c->n = c->alloc = 0;
+	c->seq = 0;
+	c->deletions = -1;
+}
+
+void mn_store_vec_cache_reset(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	while (caches) {
+		struct vec_cache *c = caches;
+
+		caches = c->next;
+		cache_clear(c);
+		free(c->path);
+		free(c->model);
+		free(c);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/* The copy for st's file (created empty). Under cache_lock. */
+static struct vec_cache *cache_of(struct mn_store *st)
+{
+	struct stat sb;
+	struct vec_cache *c;
+
+	if (stat(st->path, &sb))
+		memset(&sb, 0, sizeof(sb));
+	for (c = caches; c; c = c->next)
+		if (!strcmp(c->path, st->path))
+			break;
+	if (!c) {
+		c = mn_xcalloc(1, sizeof(*c));
+		c->path = mn_xstrdup(st->path);
+		c->deletions = -1;
+		c->next = caches;
+		caches = c;
+	}
+	/* the same path, another file (deleted and made again) */
+	if (c->dev != sb.st_dev || c->ino != sb.st_ino) {
+		cache_clear(c);
+		c->dev = sb.st_dev;
+		c->ino = sb.st_ino;
+	}
+	return c;
+}
+
+/* Bring c up to the database's vector_state for (model, dim). Under
+ * cache_lock, inside the caller's read transaction. */
+static int cache_sync(struct mn_store *st, struct vec_cache *c, const char *model, int dim,
+		      struct mn_err *err)
+{
+	static const char *const sql_state =
+		"SELECT seq, deletions FROM vector_state WHERE id = 1";
+	static const char *const sql_load =
+		"SELECT raw_rowid, vec, seq FROM memory_vectors"
+		" WHERE seq > ?1 AND model = ?2 AND dim = ?3 ORDER BY seq";
+	sqlite3_stmt *s = mn_store_stmt(st, sql_state, err);
+	int64_t seq = 0, deletions = 0;
+	int rc;
+
+	if (!s)
+		return MN_EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		seq = sqlite3_column_int64(s, 0);
+		deletions = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "read vector state");
+	if (!c->model || strcmp(c->model, model) || c->dim != dim || c->deletions != deletions ||
+	    seq < c->seq) {
+		cache_clear(c);
+		free(c->model);
+		c->model = mn_xstrdup(model);
+		c->dim = dim;
+		c->deletions = deletions;
+	}
+	if (seq == c->seq)
+		return 0;
+	s = mn_store_stmt(st, sql_load, err);
+	if (!s)
+		return MN_EIO;
+	sqlite3_bind_int64(s, 1, c->seq);
+	sqlite3_bind_text(s, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, dim);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t old = c->alloc;
+
+		if ((size_t)sqlite3_column_bytes(s, 1) != sizeof(float) * (size_t)dim)
+			continue; /* damaged: never matched */
+		c->rowid = mn_xgrow(c->rowid, &c->alloc, c->n + 1, sizeof(*c->rowid));
+		if (c->alloc != old)
+			c->vec = mn_xrealloc(c->vec, c->alloc * (size_t)dim * sizeof(float));
+		c->rowid[c->n] = sqlite3_column_int64(s, 0);
+		memcpy(c->vec + c->n * (size_t)dim, sqlite3_column_blob(s, 1),
+		       sizeof(float) * (size_t)dim);
+		c->n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		cache_clear(c);
+		return mn_store_fail(st, err, "load vectors");
+	}
+	c->seq = seq;
+	return 0;
+}
+
+/* Eight partial sums: the compiler keeps them in vector registers
+ * without reordering a single sum (no -ffast-math needed). */
+static float dot(const float *a, const float *b, int n)
+{
+	float acc[8] = { 0 }, s = 0;
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[i + j] * b[i + j];
+	for (; i < n; i++)
+		s += a[i] * b[i];
+	for (int j = 0; j < 8; j++)
+		s += acc[j];
+	return s;
+}
+
+/* A min-heap of the k best hits so far. */
+static void heap_push(struct mn_vec_hit *h, size_t *n, size_t k, int64_t rowid, float sim)
+{
+	size_t i;
+
+	if (*n == k) {
+		if (sim <= h[0].sim)
+			return;
+		/* replace the root, sift down */
+		i = 0;
+		for (;;) {
+			size_t l = 2 * i + 1, r = l + 1, m = i;
+			float cur = sim;
+
+			if (l < *n && h[l].sim < cur) {
+				m = l;
+				cur = h[l].sim;
+			}
+			if (r < *n && h[r].sim < cur)
+				m = r;
+			if (m == i)
+				break;
+			h[i] = h[m];
+			i = m;
+		}
+		h[i].rowid = rowid;
+		h[i].sim = sim;
+		return;
+	}
+	i = (*n)++;
+	while (i > 0 && h[(i - 1) / 2].sim > sim) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i].rowid = rowid;
+	h[i].sim = sim;
+}
+
+static int by_sim(const void *a, const void *b)
+{
+	const struct mn_vec_hit *x = a, *y = b;
+
+	if (x->sim != y->sim)
+		return x->sim < y->sim ? 1 : -1;
+	return x->rowid < y->rowid ? 1 : x->rowid > y->rowid ? -1 : 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The rowids that pass o's filters, sorted; NULL (n 0) when o has none. */
+static int filtered_rows(struct mn_store *st, int64_t **out, size_t *out_n, bool *out_any,
+			 const struct mn_recall_opts *o, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT r.rowid FROM raw_memories r"
+		" WHERE (?1 IS NULL OR r.project = ?1) AND (?2 IS NULL OR r.type = ?2)"
+		" AND (?3 IS NULL OR r.source = ?3) AND (?4 IS NULL OR r.occurred_at >= ?4)"
+		" AND (?5 IS NULL OR r.occurred_at < ?5) ORDER BY r.rowid";
+	sqlite3_stmt *s;
+	int64_t *r = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*out_n = 0;
+	*out_any = o->project || o->type || o->source || o->since || o->until;
+	if (!*out_any)
+		return 0;
+	s = mn_store_stmt(st, sql, err);
+	if (!s)
+		return MN_EIO;
+	mn_store_bind_text(s, 1, o->project);
+	mn_store_bind_text(s, 2, o->type);
+	mn_store_bind_text(s, 3, o->source);
+	mn_store_bind_text(s, 4, o->since);
+	mn_store_bind_text(s, 5, o->until);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r = mn_xgrow(r, &alloc, n + 1, sizeof(*r));
+		r[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		return mn_store_fail(st, err, "filter memories");
+	}
+	*out = r;
+	*out_n = n;
+	return 0;
+}
+
+int mn_store_vec_search(struct mn_store *st, struct mn_vec_hit **out, size_t *out_n,
+			const struct mn_recall_opts *o, size_t k, struct mn_err *err)
+{
+	struct mn_vec_hit *h = NULL;
+	int64_t *allowed = NULL;
+	size_t n = 0, n_allowed = 0;
+	bool filtered = false;
+	struct vec_cache *c;
+	double sum = 0, sumsq = 0, floor_sim;
+	size_t seen = 0, kept = 0;
+	int ret;
+
+	*out = NULL;
+	*out_n = 0;
+	if (!o->query_vec || o->query_dim <= 0 || !o->vec_model || k == 0)
+		return 0;
+	ret = filtered_rows(st, &allowed, &n_allowed, &filtered, o, err);
+	if (ret)
+		return ret;
+	h = mn_xcalloc(k, sizeof(*h));
+	pthread_mutex_lock(&cache_lock);
+	c = cache_of(st);
+	ret = cache_sync(st, c, o->vec_model, o->query_dim, err);
+	for (size_t i = 0; !ret && i < c->n; i++) {
+		float sim;
+
+		if (filtered && !bsearch(&c->rowid[i], allowed, n_allowed, sizeof(*allowed), cmp_i64))
+			continue;
+		sim = dot(o->query_vec, c->vec + i * (size_t)c->dim, c->dim);
+		sum += sim;
+		sumsq += (double)sim * sim;
+		seen++;
+		heap_push(h, &n, k, c->rowid[i], sim);
+	}
+	pthread_mutex_unlock(&cache_lock);
+	free(allowed);
+	if (ret || !n) {
+		free(h);
+		return ret;
+	}
+	qsort(h, n, sizeof(*h), by_sim);
+	/* Nearest is not the same as near: a hit must stand out from the
+	 * similarities of every candidate (one standard deviation above their
+	 * mean) and be positive. Whatever the model's usual level of cosine,
+	 * unrelated memories then stay out of small stores' answers. */
+	{
+		double mean = sum / (double)seen, var = sumsq / (double)seen - mean * mean;
+
+		floor_sim = mean + sqrt(var > 0 ? var : 0);
+	}
+	while (kept < n && h[kept].sim > 0 && h[kept].sim >= floor_sim)
+		kept++;
+	if (!kept) {
+		free(h);
+		return 0;
+	}
+	*out = h;
+	*out_n = kept;
+	return 0;
+}
