@@ -18,7 +18,7 @@
 #include "base/text.h"
 #include "cli/cli.h"
 
-#define BATCH_LINES 500
+#define BATCH_LINES 2000
 /* A line of an export or --jsonl file: the text limit's ceiling plus room
  * for its encoding, history and quoting. */
 #define LINE_MAX_BYTES MN_LIMIT_JSON_FILE_BYTES
@@ -569,7 +569,7 @@ static const char import_help[] =
 	"usage: mnemo import [options] FILE.jsonl|-\n"
 	"\n"
 	"Read memories written by 'mnemo export' (docs/export-format.md), in batches\n"
-	"of 500 lines per transaction. A memory already here (same raw id) is left as\n"
+	"of 2000 lines per transaction. A memory already here (same raw id) is left as\n"
 	"it is, so importing twice adds nothing; the same text of the same project\n"
 	"under another id counts as a repetition of the one here. A malformed line\n"
 	"stops the import with its line number; the lines before it are kept. Shows\n"
@@ -655,8 +655,13 @@ int mn_cli_import(int argc, char **argv)
 						mn_app_import_line(&a, &ir, b.lines[i], b.lens[i], &e2);
 					mn_store_commit(a.store, &e2);
 				}
-				mn_err_set(&err, ret, "line %zu: %s (%zu line%s before it imported)",
-					   bad, msg, lines, lines == 1 ? "" : "s");
+				if (lines)
+					mn_err_set(&err, ret, "line %zu: %s (the %zu line%s before "
+						   "it are imported)", bad, msg, lines,
+						   lines == 1 ? "" : "s");
+				else
+					mn_err_set(&err, ret, "line %zu: %s (nothing imported)", bad,
+						   msg);
 				break;
 			}
 			b.lines[b.n] = mn_xmalloc(len + 1);
@@ -710,7 +715,7 @@ static const char remember_jsonl_help[] =
 	"\n"
 	"Remember one observation per line, each a JSON object with the arguments of\n"
 	"the MCP remember tool: \"text\" (required), \"type\", \"source\", \"project\",\n"
-	"\"session\", \"time\". One process, one transaction per 500 lines; each is\n"
+	"\"session\", \"time\". One process, one transaction per 2000 lines; each is\n"
 	"encoded inline unless the daemon runs. A malformed line stops with its line\n"
 	"number; the lines before it are kept.\n"
 	"\n"

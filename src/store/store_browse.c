@@ -14,6 +14,7 @@
 #include "base/mem.h"
 #include "base/sha256.h"
 #include "base/text.h"
+#include "base/timeutil.h"
 #include "store/store_internal.h"
 
 #define EXPORT_FORMAT "mnemo.memory/1"
@@ -1466,6 +1467,20 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 		return bad(err, "created_at must be a string (ISO-8601 UTC time)");
 	if (!occurred)
 		occurred = created;
+	{
+		static const char *const keys[] = { "created_at", "occurred_at", "last_seen_at",
+						    "encoded_at" };
+		int64_t t;
+
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			const json_t *v = json_object_get(line, keys[i]);
+
+			if (v && !json_is_null(v) &&
+			    (!json_is_string(v) || !mn_time_parse(&t, json_string_value(v))))
+				return mn_err_set(err, MN_EINVAL, "%s must be an ISO-8601 time",
+						  keys[i]);
+		}
+	}
 	if (repeat < 1)
 		return bad(err, "repeat_count must be an integer >= 1");
 	if (!state)
