@@ -781,6 +781,12 @@ int mn_cli_remember_jsonl(int argc, char **argv)
 	struct mn_ctx a;
 	int c, code, got, ret = 0;
 
+	/* `remember --jsonl --help`: --jsonl would take --help as its FILE */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(remember_jsonl_help, stdout);
+			return 0;
+		}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hs:p:", lo, NULL)) != -1) {
 		switch (c) {
