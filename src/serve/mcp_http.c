@@ -196,15 +196,22 @@ static bool is_initialize(const char *body, size_t len)
 	return yes;
 }
 
-/* Whether the answer is a JSON-RPC result (not an error). */
-static bool is_result(const struct mn_buf *out)
+/* What the answer is: 1 a JSON-RPC result, -1 an error that answers no
+ * request (id null: the body was not JSON, not a request, or over a
+ * limit), 0 anything else (an error of a request, a batch). */
+static int answer_kind(const struct mn_buf *out)
 {
 	struct mn_err err = MN_ERR_INIT;
 	json_t *v = mn_json_parse(out->data, out->len, &err);
-	bool yes = json_is_object(v) && json_object_get(v, "result");
+	int kind = 0;
 
+	if (json_is_object(v) && json_object_get(v, "result"))
+		kind = 1;
+	else if (json_is_object(v) && json_object_get(v, "error") &&
+		 json_is_null(json_object_get(v, "id")))
+		kind = -1;
 	json_decref(v);
-	return yes;
+	return kind;
 }
 
 static void answer(struct mn_resp *resp, struct mn_buf *out, bool sse)
@@ -213,6 +220,11 @@ static void answer(struct mn_resp *resp, struct mn_buf *out, bool sse)
 		out->data[--out->len] = '\0';
 	mn_buf_reset(&resp->body);
 	resp->status = 200;
+	if (answer_kind(out) < 0) {
+		/* no request to answer: an HTTP error with the JSON-RPC error */
+		resp->status = 400;
+		sse = false;
+	}
 	if (sse) {
 		resp->content_type = "text/event-stream";
 		mn_buf_adds(&resp->body, "event: message\ndata: ");
@@ -281,7 +293,7 @@ static void do_post(struct mn_mcp_http *h, const struct mn_req *req, struct mn_r
 	mn_pool_put(h->pool, c);
 	if (s)
 		session_put(h, s);
-	if (fresh && is_result(&out)) {
+	if (fresh && answer_kind(&out) > 0) {
 		int i;
 
 		pthread_mutex_lock(&h->lock);

@@ -332,8 +332,12 @@ def open_mode(url, mnemo):
     st, h, js, _ = c.req("POST", "/mcp", raw=b'{"jsonrpc":"2.0","id":9,',
                          headers={"Content-Type": "application/json", "Mcp-Session-Id": sid,
                                   "Accept": "application/json"})
-    check("bad JSON on /mcp is a JSON-RPC parse error",
-          js and js.get("error", {}).get("code") == -32700, (st, js))
+    check("bad JSON on /mcp is 400 with a JSON-RPC parse error",
+          st == 400 and js and js.get("error", {}).get("code") == -32700, (st, js))
+    st, h, js, _ = c.req("POST", "/mcp", {"jsonrpc": "2.0", "id": 9, "method": "no/such"},
+                         headers={"Accept": "application/json", "Mcp-Session-Id": sid})
+    check("an unknown method is 200 with a JSON-RPC error for its id",
+          st == 200 and js.get("id") == 9 and js["error"]["code"] == -32601, (st, js))
     st, h, js, _ = c.req("GET", "/mcp", headers={"Accept": "text/event-stream",
                                                  "Mcp-Session-Id": sid})
     check("GET /mcp is 405 (no server-initiated stream)",
