@@ -26,8 +26,10 @@ static const char reindex_help[] =
 	"      --config FILE      configuration file\n"
 	"  -h, --help             this help\n"
 	"\n"
-	"Exit status: 0 done, 1 the embedding server failed (what was embedded\n"
-	"stays), 4 no embedding provider is configured.\n";
+	"Exit status: 0 done; 1 the embedding server could not be reached or timed\n"
+	"out; 4 no embedding provider is configured, or the server's replies are\n"
+	"not usable (wrong dimensions, not an embedding list). What was embedded\n"
+	"before a failure stays.\n";
 
 int mn_cli_reindex(int argc, char **argv)
 {
