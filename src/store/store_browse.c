@@ -1119,9 +1119,13 @@ static json_t *export_line(struct mn_store *st, const struct mn_browse_item *it,
 
 		json_object_set_new(o, "encoded_at", json_string(m->created_at));
 		json_object_set_new(o, "encoding", json_deep_copy(m->encoding));
-		/* the encoder's exact output, as a string when it is not JSON */
-		json_object_set_new(o, "encoder_output",
-				    out ? out : str_or_null(m->encoding_json));
+		/* the encoder's exact output (a string when it is not JSON),
+		 * only where it differs from the encoding: after an amend */
+		if (out && json_equal(out, m->encoding))
+			json_decref(out);
+		else
+			json_object_set_new(o, "encoder_output",
+					    out ? out : str_or_null(m->encoding_json));
 		json_object_set_new(o, "encoder", str_or_null(m->encoder));
 		json_object_set_new(o, "encoder_version", str_or_null(m->encoder_version));
 		json_object_set_new(o, "fallback", json_boolean(m->fallback));
