@@ -8,7 +8,8 @@
  *   3. recall latency (p50/p99) at 10k and 100k memories vs. a bare FTS5
  *      MATCH of the same query on the same database.
  * Built and run by `make bench` (bench/run.sh). Set BENCH_SMALL=1 for a quick
- * run, BENCH_ONLY=verify, remember or recall for one group.
+ * run, BENCH_ONLY=verify, remember or recall for one group, BENCH_HOME=DIR to
+ * reuse the memories of an earlier run (it is kept).
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -353,7 +354,9 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	init_vocab();
-	home = mn_xasprintf("%s/home", dir);
+	/* BENCH_HOME: reuse (and keep) a data home filled by an earlier run */
+	home = getenv("BENCH_HOME") ? mn_xstrdup(getenv("BENCH_HOME"))
+				    : mn_xasprintf("%s/home", dir);
 	setenv("MNEMO_HOME", home, 1);
 	unsetenv("MNEMO_CONFIG");
 	setenv("XDG_CONFIG_HOME", dir, 1);

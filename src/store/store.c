@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/dates.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/limits.h"
@@ -19,7 +20,6 @@
 #include "base/sha256.h"
 #include "base/text.h"
 #include "store/store_internal.h"
-#include "store/store_recall.h"
 #include "store/store_schema.h"
 
 _Static_assert(MN_STORE_N_MIGRATIONS == MN_STORE_SCHEMA_VERSION,
@@ -108,6 +108,65 @@ int mn_store_step_done(struct mn_store *st, sqlite3_stmt *s, struct mn_err *err,
 	if (rc != SQLITE_DONE)
 		return mn_store_fail(st, err, what);
 	return 0;
+}
+
+/* ---- recall index keys (store_recall.c ranks; docs/recall.md) ---- */
+
+char *mn_store_date_keys(const char *content, size_t len, const char *occurred_at)
+{
+	struct mn_date dates[MN_DATES_MAX], day;
+	struct mn_buf b = MN_BUF_INIT;
+	int64_t ref = 0;
+	size_t n;
+
+	if (!occurred_at || !mn_time_parse(&ref, occurred_at))
+		ref = mn_time_now_ms();
+	mn_dates_day(&day, ref);
+	mn_dates_index_keys(&b, &day);
+	n = mn_dates_find(dates, MN_DATES_MAX, content, len, ref);
+	for (size_t i = 0; i < n; i++)
+		mn_dates_index_keys(&b, &dates[i]);
+	return mn_buf_detach(&b, NULL);
+}
+
+char *mn_store_keyterms(const json_t *sc)
+{
+	struct mn_buf b = MN_BUF_INIT;
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(sc, "entities"), i, v) {
+		const char *name = mn_json_str(v, "name", NULL);
+
+		if (name)
+			mn_buf_addf(&b, "%s%s", b.len ? " " : "", name);
+	}
+	json_array_foreach(json_object_get(sc, "topics"), i, v) {
+		const char *label = mn_json_str(v, "label", NULL);
+
+		if (label)
+			mn_buf_addf(&b, "%s%s", b.len ? " " : "", label);
+	}
+	return mn_buf_detach(&b, NULL);
+}
+
+static void sql_date_keys(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *content = (const char *)sqlite3_value_text(v[0]);
+	char *keys = mn_store_date_keys(content ? content : "", (size_t)sqlite3_value_bytes(v[0]),
+					(const char *)sqlite3_value_text(v[1]));
+
+	sqlite3_result_text(c, keys, -1, free);
+}
+
+static void sql_keyterms(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	const char *text = (const char *)sqlite3_value_text(v[0]);
+	json_t *sc = text ? json_loads(text, 0, NULL) : NULL;
+	char *keys = mn_store_keyterms(sc);
+
+	json_decref(sc);
+	sqlite3_result_text(c, keys, -1, free);
 }
 
 /* ---- open, migrate, close ---- */
@@ -395,12 +454,20 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 	sqlite3_extended_result_codes(st->db, 1);
 	ret = exec(st, st->readonly ? "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
 				    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+				      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+				      /* recall reads the index of a large store: map it
+				       * rather than copy it page by page */
+				      "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;",
 		   err, "configure database");
 	if (!ret && mn_store_browse_register(st->db))
 		ret = mn_store_fail(st, err, "register SQL functions");
-	if (!ret)
-		ret = mn_store_recall_setup(st, err);
+	if (!ret && (sqlite3_create_function(st->db, "mn_date_keys", 2,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					     NULL, sql_date_keys, NULL, NULL) != SQLITE_OK ||
+		     sqlite3_create_function(st->db, "mn_keyterms", 1,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					     NULL, sql_keyterms, NULL, NULL) != SQLITE_OK))
+		ret = mn_store_fail(st, err, "register the index key functions");
 	if (ret)
 		goto out;
 	if (st->readonly) {

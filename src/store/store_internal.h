@@ -20,6 +20,7 @@ struct mn_store {
 	sqlite3_stmt *stmt[MN_STORE_STMT_CACHE];
 	int txn_depth;
 	bool readonly; /* opened read-only (a read-only data home) */
+	bool recall_ready; /* the ranking functions are registered */
 };
 
 /* Cached prepared statement for a static SQL string (keyed by pointer),
@@ -40,6 +41,13 @@ json_t *mn_store_col_json(sqlite3_stmt *s, int i);
 /* Run a statement that returns no rows (expects SQLITE_DONE). */
 int mn_store_step_done(struct mn_store *st, sqlite3_stmt *s, struct mn_err *err,
 		       const char *what);
+
+/* The date keys of a raw memory (base/dates.h): the day it happened and
+ * the dates its text mentions, resolved against that day. New string. */
+char *mn_store_date_keys(const char *content, size_t len, const char *occurred_at);
+/* The key terms of an encoding's structured_concepts (entity names and
+ * topic labels), space separated. New string. */
+char *mn_store_keyterms(const json_t *structured_concepts);
 
 /* The columns mn_store_read_memory reads, from `memories m`. */
 #define MN_STORE_MEM_COLS \

@@ -34,65 +34,6 @@
 #include "store/store_internal.h"
 #include "store/store_vec.h"
 
-/* ---- index keys ---- */
-
-char *mn_store_date_keys(const char *content, size_t len, const char *occurred_at)
-{
-	struct mn_date dates[MN_DATES_MAX], day;
-	struct mn_buf b = MN_BUF_INIT;
-	int64_t ref = 0;
-	size_t n;
-
-	if (!occurred_at || !mn_time_parse(&ref, occurred_at))
-		ref = mn_time_now_ms();
-	mn_dates_day(&day, ref);
-	mn_dates_index_keys(&b, &day);
-	n = mn_dates_find(dates, MN_DATES_MAX, content, len, ref);
-	for (size_t i = 0; i < n; i++)
-		mn_dates_index_keys(&b, &dates[i]);
-	return mn_buf_detach(&b, NULL);
-}
-
-char *mn_store_keyterms(const json_t *sc)
-{
-	struct mn_buf b = MN_BUF_INIT;
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(sc, "entities"), i, v) {
-		const char *name = mn_json_str(v, "name", NULL);
-
-		if (name)
-			mn_buf_addf(&b, "%s%s", b.len ? " " : "", name);
-	}
-	json_array_foreach(json_object_get(sc, "topics"), i, v) {
-		const char *label = mn_json_str(v, "label", NULL);
-
-		if (label)
-			mn_buf_addf(&b, "%s%s", b.len ? " " : "", label);
-	}
-	return mn_buf_detach(&b, NULL);
-}
-
-static void sql_date_keys(sqlite3_context *c, int n, sqlite3_value **v)
-{
-	const char *content = (const char *)sqlite3_value_text(v[0]);
-	char *keys = mn_store_date_keys(content ? content : "", (size_t)sqlite3_value_bytes(v[0]),
-					(const char *)sqlite3_value_text(v[1]));
-
-	sqlite3_result_text(c, keys, -1, free);
-}
-
-static void sql_keyterms(sqlite3_context *c, int n, sqlite3_value **v)
-{
-	const char *text = (const char *)sqlite3_value_text(v[0]);
-	json_t *sc = text ? json_loads(text, 0, NULL) : NULL;
-	char *keys = mn_store_keyterms(sc);
-
-	json_decref(sc);
-	sqlite3_result_text(c, keys, -1, free);
-}
-
 /* ---- ranking ---- */
 
 enum { COL_CONTENT, COL_GIST, COL_SUMMARY, COL_CONCEPTS, COL_KEYTERMS, COL_DATES, N_COLS };
@@ -133,6 +74,15 @@ static void load_params(void)
 #define MAX_PHRASES 96
 #define MAX_GROUPS 32
 
+/* Per-row detail, for the score and for --explain. */
+struct rank_row {
+	double tf[MAX_PHRASES][N_COLS];
+	double phrase_score[MAX_PHRASES];
+	int best_phrase[MAX_GROUPS];
+	double group_score[MAX_GROUPS];
+	double lexical;
+};
+
 /* Per-query data of the auxiliary function, computed at its first row. */
 struct rank_query {
 	int n_phrases, n_groups;
@@ -141,6 +91,7 @@ struct rank_query {
 	double idf[MAX_PHRASES];
 	double norm; /* sum over groups of the group's best weight x idf */
 	double avglen[N_COLS];
+	struct rank_row row; /* scratch of the row being scored */
 };
 
 static int count_rows(const Fts5ExtensionApi *api, Fts5Context *ctx, void *payload)
@@ -212,25 +163,17 @@ static struct rank_query *rank_query_new(const Fts5ExtensionApi *api, Fts5Contex
 	return q;
 }
 
-/* Per-row detail, for the score and for --explain. */
-struct rank_row {
-	double tf[MAX_PHRASES][N_COLS];
-	double phrase_score[MAX_PHRASES];
-	int best_phrase[MAX_GROUPS];
-	double group_score[MAX_GROUPS];
-	double lexical;
-};
-
 static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct rank_query *q,
 		     struct rank_row *r)
 {
-	int len[N_COLS] = {0}, ninst = 0;
+	int len[N_COLS], ninst = 0;
 	double total = 0;
 
-	memset(r, 0, sizeof(*r));
+	/* only what this query uses is cleared: the row runs once per match */
+	memset(r->tf, 0, (size_t)q->n_phrases * sizeof(r->tf[0]));
+	memset(r->group_score, 0, sizeof(r->group_score));
 	for (int c = 0; c < N_COLS; c++)
-		if (api->xColumnSize(ctx, c, &len[c]) != SQLITE_OK)
-			len[c] = 0;
+		len[c] = -1; /* read when a field matched */
 	api->xInstCount(ctx, &ninst);
 	for (int i = 0; i < ninst; i++) {
 		int ph = 0, col = 0, off = 0;
@@ -251,6 +194,8 @@ static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct
 
 			if (!r->tf[ph][c])
 				continue;
+			if (len[c] < 0 && api->xColumnSize(ctx, c, &len[c]) != SQLITE_OK)
+				len[c] = 0;
 			norm = 1.0 - params.b[c] + params.b[c] * (double)len[c] / q->avglen[c];
 			x += params.w[c] * r->tf[ph][c] / (norm > 0.05 ? norm : 0.05);
 		}
@@ -283,11 +228,9 @@ static void fts_score(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_con
 		      int n, sqlite3_value **v)
 {
 	struct rank_query *q = rank_query_get(api, ctx, n > 0 ? v[0] : NULL);
-	struct rank_row *r = mn_xmalloc(sizeof(*r));
 
-	rank_row(api, ctx, q, r);
-	sqlite3_result_double(sctx, r->lexical);
-	free(r);
+	rank_row(api, ctx, q, &q->row);
+	sqlite3_result_double(sctx, q->row.lexical);
 }
 
 /* JSON detail of one row: {"lexical", "groups": [{"phrase", "field"...}]} */
@@ -342,26 +285,21 @@ static fts5_api *fts5_of(sqlite3 *db)
 
 int mn_store_recall_setup(struct mn_store *st, struct mn_err *err)
 {
-	fts5_api *api = fts5_of(st->db);
+	fts5_api *api = NULL;
 	int rc;
 
+	if (st->recall_ready)
+		return 0;
+	api = fts5_of(st->db);
 	load_params();
 	if (!api || api->iVersion < 2)
 		return mn_err_set(err, MN_EIO, "this SQLite has no FTS5 (recall needs it)");
-	rc = sqlite3_create_function(st->db, "mn_date_keys", 2,
-				     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				     sql_date_keys, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_create_function(st->db, "mn_keyterms", 1,
-					     SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-						     SQLITE_INNOCUOUS,
-					     NULL, sql_keyterms, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "mn_score", NULL, fts_score, NULL);
+	rc = api->xCreateFunction(api, "mn_score", NULL, fts_score, NULL);
 	if (rc == SQLITE_OK)
 		rc = api->xCreateFunction(api, "mn_explain", NULL, fts_explain, NULL);
 	if (rc != SQLITE_OK)
 		return mn_store_fail(st, err, "register recall functions");
+	st->recall_ready = true;
 	return 0;
 }
 
@@ -628,25 +566,90 @@ static int by_score(const void *a, const void *b)
 	return strcmp(y->occurred_at, x->occurred_at);
 }
 
-/* Every match that passes the filters is scored (the filters are part of
- * the search, so no match is lost to a candidate window). */
-static int search(struct mn_store *st, struct cand **out, size_t *out_n, const char *match,
-		  const char *spec, const struct mn_recall_opts *o, struct mn_err *err)
+static int by_lexical(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->lexical != y->lexical)
+		return x->lexical < y->lexical ? 1 : -1;
+	return x->rowid < y->rowid ? 1 : x->rowid > y->rowid ? -1 : 0;
+}
+
+/* The priors can move a score by a factor between these two. */
+#define PRIOR_MIN 0.65
+#define PRIOR_MAX 1.40
+/* At most this many of the best lexical matches get their priors. */
+#define RESCORE_MAX 500
+
+/* Stage two: the priors of the best lexical matches. A match whose
+ * lexical score times PRIOR_MAX is below the limit-th best times
+ * PRIOR_MIN cannot enter the results, so only the others are read. */
+static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
+		   struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT recall_fts.rowid, mn_score(recall_fts, ?2), m.salience, m.feedback_score,"
-		" r.occurred_at FROM recall_fts"
+		"SELECT r.occurred_at, m.salience, m.feedback_score FROM raw_memories r"
+		" LEFT JOIN memories m ON m.raw_id = r.id WHERE r.rowid = ?1";
+	int64_t now = mn_time_now_ms();
+	size_t keep = *n;
+	double bar;
+
+	if (*n > 1)
+		qsort(c, *n, sizeof(*c), by_lexical);
+	bar = *n ? c[(size_t)limit < *n ? (size_t)limit - 1 : *n - 1].lexical * PRIOR_MIN / PRIOR_MAX
+		 : 0;
+	while (keep > 0 && c[keep - 1].lexical < bar)
+		keep--;
+	if (keep > RESCORE_MAX)
+		keep = RESCORE_MAX;
+	for (size_t i = 0; i < keep; i++) {
+		sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+		int64_t t = 0;
+		int rc;
+
+		if (!s)
+			return MN_EIO;
+		sqlite3_bind_int64(s, 1, c[i].rowid);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			bool encoded = sqlite3_column_type(s, 1) != SQLITE_NULL;
+
+			mn_store_col_copy(c[i].occurred_at, sizeof(c[i].occurred_at), s, 0);
+			mn_time_parse(&t, c[i].occurred_at);
+			c[i].score = c[i].lexical *
+				     prior(encoded ? sqlite3_column_double(s, 1) : 0.5,
+					   encoded ? sqlite3_column_double(s, 2) : 0.0, now - t);
+		} else {
+			c[i].score = c[i].lexical; /* forgotten meanwhile: load_doc skips it */
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return mn_store_fail(st, err, "read priors");
+	}
+	*n = keep;
+	return 0;
+}
+
+/* Every match that passes the filters is scored (the filters are part of
+ * the search, so no match is lost to a candidate window); stage one reads
+ * the index alone, stage two (rescore) the priors of the best. */
+static int search(struct mn_store *st, struct cand **out, size_t *out_n, const char *match,
+		  const char *spec, const struct mn_recall_opts *o, int limit, struct mn_err *err)
+{
+	static const char *const sql_all =
+		"SELECT rowid, mn_score(recall_fts, ?2) FROM recall_fts WHERE recall_fts MATCH ?1";
+	static const char *const sql_filtered =
+		"SELECT recall_fts.rowid, mn_score(recall_fts, ?2) FROM recall_fts"
 		" JOIN raw_memories r ON r.rowid = recall_fts.rowid"
-		" LEFT JOIN memories m ON m.raw_id = r.id"
 		" WHERE recall_fts MATCH ?1"
 		" AND (?3 IS NULL OR r.project = ?3) AND (?4 IS NULL OR r.type = ?4)"
 		" AND (?5 IS NULL OR r.source = ?5) AND (?6 IS NULL OR r.occurred_at >= ?6)"
 		" AND (?7 IS NULL OR r.occurred_at < ?7)";
-	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	bool filtered = o->project || o->type || o->source || o->since || o->until;
+	sqlite3_stmt *s = mn_store_stmt(st, filtered ? sql_filtered : sql_all, err);
 	struct cand *c = NULL;
 	size_t n = 0, alloc = 0;
-	int64_t now = mn_time_now_ms();
-	int rc;
+	int rc, ret;
 
 	*out = NULL;
 	*out_n = 0;
@@ -654,29 +657,29 @@ static int search(struct mn_store *st, struct cand **out, size_t *out_n, const c
 		return MN_EIO;
 	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
-	mn_store_bind_text(s, 3, o->project);
-	mn_store_bind_text(s, 4, o->type);
-	mn_store_bind_text(s, 5, o->source);
-	mn_store_bind_text(s, 6, o->since);
-	mn_store_bind_text(s, 7, o->until);
+	if (filtered) {
+		mn_store_bind_text(s, 3, o->project);
+		mn_store_bind_text(s, 4, o->type);
+		mn_store_bind_text(s, 5, o->source);
+		mn_store_bind_text(s, 6, o->since);
+		mn_store_bind_text(s, 7, o->until);
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct cand *x;
-		int64_t t = 0;
-		bool encoded = sqlite3_column_type(s, 2) != SQLITE_NULL;
-
 		c = mn_xgrow(c, &alloc, n + 1, sizeof(*c));
-		x = &c[n++];
-		x->rowid = sqlite3_column_int64(s, 0);
-		x->lexical = sqlite3_column_double(s, 1);
-		mn_store_col_copy(x->occurred_at, sizeof(x->occurred_at), s, 4);
-		mn_time_parse(&t, x->occurred_at);
-		x->score = x->lexical * prior(encoded ? sqlite3_column_double(s, 2) : 0.5,
-					      encoded ? sqlite3_column_double(s, 3) : 0.0, now - t);
+		memset(&c[n], 0, sizeof(c[n]));
+		c[n].rowid = sqlite3_column_int64(s, 0);
+		c[n].lexical = sqlite3_column_double(s, 1);
+		n++;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(c);
 		return mn_store_fail(st, err, "search memories");
+	}
+	ret = rescore(st, c, &n, limit > 0 ? limit : 10, err);
+	if (ret) {
+		free(c);
+		return ret;
 	}
 	*out = c;
 	*out_n = n;
@@ -938,7 +941,7 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 	int ret = 0;
 
 	if (q->n)
-		ret = search(st, &c, &n, match, spec, o, err);
+		ret = search(st, &c, &n, match, spec, o, limit, err);
 	if (ret)
 		goto out;
 	if (n > 1)
@@ -997,7 +1000,7 @@ static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, con
 	if (aq->n) {
 		char *match = match_expr(aq), *spec = spec_of(aq, false);
 
-		ret = search(st, &c, &n, match, spec, o, err);
+		ret = search(st, &c, &n, match, spec, o, 5, err);
 		free(match);
 		free(spec);
 	}
@@ -1041,6 +1044,9 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 		return mn_err_set(err, MN_EINVAL, "query must be 1 to %d bytes",
 				  MN_LIMIT_QUERY_BYTES);
 	mn_text_uuid4(out->query_id);
+	ret = mn_store_recall_setup(st, err);
+	if (ret)
+		return ret;
 	q = mn_xmalloc(sizeof(*q));
 	ret = read_begin(st, &own_read, err);
 	if (ret)

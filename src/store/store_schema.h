@@ -188,6 +188,9 @@ static const char *const migration_2[] = {
 	"  SELECT r.rowid, r.content, new.gist, new.summary, new.concepts_text, new.keyterms,"
 	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
 	"INSERT INTO recall_fts(recall_fts) VALUES ('rebuild');",
+	/* the ranking reads the priors of each match from this index alone,
+	 * never the wide memory row */
+	"CREATE INDEX memories_priors ON memories(raw_id, salience, feedback_score);",
 	NULL,
 };
 
