@@ -25,15 +25,18 @@
 #define TEACHER_MAX_TRANSPORT_FAILURES 2
 /* Words of an input the diversity term compares (the rest is ignored). */
 #define SELECT_MAX_WORDS 64
+/* Rows of the pool a row's typicality is measured against. */
+#define SELECT_SAMPLE 256
 /* How much overlap with an already labelled row lowers a row's value. */
 #define LABELLED_OVERLAP_WEIGHT 0.5
 
 /* ---- selection ---- */
 
-double mn_curriculum_value(const struct mn_curriculum_cand *c)
+/* What the verifier and the users say is wrong with the student's
+ * encoding (the hardness part of the value). */
+static double hardness(const struct mn_curriculum_cand *c)
 {
-	double conf = c->confidence < 0 ? 0 : c->confidence > 1 ? 1 : c->confidence;
-	double v = 1.0 - conf;
+	double v = 0;
 
 	if (c->epr < 0.9)
 		v += 0.9 - (c->epr < 0 ? 0 : c->epr);
@@ -43,9 +46,21 @@ double mn_curriculum_value(const struct mn_curriculum_cand *c)
 		v += 0.1;
 	if (c->recall_count >= 3 && c->recall_score < 0.3)
 		v += 0.3;
-	/* never zero: a confident row still beats nothing once the rest is gone */
-	v += 1e-3;
-	return v / (1.0 + (c->attempts > 0 ? c->attempts : 0));
+	return v;
+}
+
+/* base (uncertainty or typicality) plus hardness, over 1 + attempts; never
+ * zero: a confident row still beats nothing once the rest is gone */
+static double value_of(const struct mn_curriculum_cand *c, double base)
+{
+	return (base + hardness(c) + 1e-3) / (1.0 + (c->attempts > 0 ? c->attempts : 0));
+}
+
+double mn_curriculum_value(const struct mn_curriculum_cand *c)
+{
+	double conf = c->confidence < 0 ? 0 : c->confidence > 1 ? 1 : c->confidence;
+
+	return value_of(c, 1.0 - conf);
 }
 
 struct words {
@@ -115,12 +130,38 @@ static double jaccard(const struct words *a, const struct words *b)
 	return (double)both / (double)(a->n + b->n - both);
 }
 
+/* Before the student was taught anything (no labelled row), its
+ * confidence says little about what this teacher will say: the base of
+ * the value is then how typical a row is - its mean word overlap with an
+ * even sample of the pool, scaled to [0, 1] - so the first corrections
+ * cover what the user's inputs are mostly like. */
+static void typical_values(double *value, const struct mn_curriculum_cand *c,
+			   const struct words *w, size_t n)
+{
+	size_t step = n > SELECT_SAMPLE ? n / SELECT_SAMPLE : 1, ns = 0;
+	double *dens = mn_xcalloc(n, sizeof(*dens)), top = 0;
+
+	for (size_t s = 0; s < n; s += step)
+		ns++;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t s = 0; s < n; s += step)
+			if (s != i)
+				dens[i] += jaccard(&w[i], &w[s]);
+		dens[i] /= (double)ns;
+		if (dens[i] > top)
+			top = dens[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		value[i] = value_of(&c[i], top > 0 ? dens[i] / top : 0);
+	free(dens);
+}
+
 size_t mn_curriculum_select(size_t *out_idx, const struct mn_curriculum_cand *c, size_t n,
 			    size_t k)
 {
 	struct words *w;
 	double *value, *sim, *stuck;
-	bool *taken;
+	bool *taken, cold = true;
 	size_t got = 0;
 
 	if (!n || !k)
@@ -133,7 +174,10 @@ size_t mn_curriculum_select(size_t *out_idx, const struct mn_curriculum_cand *c,
 		words_of(&w[i], c[i].text ? c[i].text : "", c[i].text ? c[i].len : 0);
 		value[i] = mn_curriculum_value(&c[i]);
 		taken[i] = c[i].labelled;
+		cold = cold && !c[i].labelled;
 	}
+	if (cold)
+		typical_values(value, c, w, n);
 	stuck = mn_xcalloc(n, sizeof(*stuck));
 	for (size_t l = 0; l < n; l++) {
 		double u = c[l].unlearned < 0 ? 0 : c[l].unlearned > 1 ? 1 : c[l].unlearned;

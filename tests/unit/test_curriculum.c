@@ -177,9 +177,21 @@ static void test_most_useful_first_up_to_the_cap(void **state)
 	struct mn_exp_row r;
 	json_t *p;
 
+	char t[37];
+	json_t *enc = lf_encoding("Invoice 88231 for 4,500 EUR from Acme Corp is due 2026-03-01.");
+	char *txt = mn_json_dumps(enc);
+	struct mn_err err = MN_ERR_INIT;
+
 	lf_fake_start(f, "{\"encode\":\"echo\"}");
 	lf_teacher(f, 10);
 	f->a.cfg.learning.curriculum.max_corrections_per_cycle = 2;
+	/* the teacher has taught something already (not a cold start), of
+	 * another kind than the rows below */
+	lf_add_gold(f, t, "Invoice 88231 for 4,500 EUR from Acme Corp is due 2026-03-01.");
+	assert_int_equal(mn_store_exp_set_correction(f->a.store, t, txt, 1.0, 0, true, "teacher-model",
+						     &err), 0);
+	free(txt);
+	json_decref(enc);
 	/* value = (1 - confidence) + (0.9 - epr) + 0.1 (flags) */
 	add_needy(f, a, "Alpha job 1 failed on host-1.", 0.6, 0.1);  /* 1.3 */
 	add_needy(f, b, "Beta job 2 failed on host-2.", 0.1, 0.5);   /* 1.4 */
@@ -225,6 +237,34 @@ static void test_select_spreads_over_different_inputs(void **state)
 	assert_int_equal(mn_curriculum_select(out, c, 4, 9), 4);
 	assert_true(out[0] != out[1] && out[1] != out[2] && out[2] != out[3]);
 	assert_int_equal(mn_curriculum_select(out, c, 0, 9), 0);
+}
+
+/* Before anything was taught, the student's confidence says little about
+ * this teacher: the first row is the most typical one, not the least
+ * confident odd one out. */
+static void test_select_starts_with_typical_rows(void **state)
+{
+	const char *t1 = "The nightly import failed on host db-3 after the schema change.";
+	const char *t2 = "The nightly import failed on host db-4 after the index change.";
+	const char *t3 = "The nightly export failed on host db-5 after the schema change.";
+	const char *odd = "Lunch order: two pizzas for the offsite.";
+	const char *done = "Rotated the TLS certificate of the gateway.";
+	struct mn_curriculum_cand c[5] = {
+		{ .text = odd, .len = strlen(odd), .confidence = 0.05, .epr = 1.0 },
+		{ .text = t1, .len = strlen(t1), .confidence = 0.3, .epr = 1.0 },
+		{ .text = t2, .len = strlen(t2), .confidence = 0.3, .epr = 1.0 },
+		{ .text = t3, .len = strlen(t3), .confidence = 0.3, .epr = 1.0 },
+		{ .text = done, .len = strlen(done), .confidence = 0.9, .epr = 1.0 },
+	};
+	size_t out[5];
+
+	(void)state;
+	assert_int_equal(mn_curriculum_select(out, c, 4, 1), 1);
+	assert_true(out[0] >= 1 && out[0] <= 3);
+	/* once something was taught, uncertainty leads */
+	c[4].labelled = true;
+	assert_int_equal(mn_curriculum_select(out, c, 5, 1), 1);
+	assert_int_equal(out[0], 0);
 }
 
 /* What the student was taught and still gets wrong makes the rows like it
@@ -592,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_select_spreads_over_different_inputs),
 		cmocka_unit_test(test_value_of_a_correction),
 		cmocka_unit_test(test_select_leaves_what_the_student_cannot_learn),
+		cmocka_unit_test(test_select_starts_with_typical_rows),
 		cmocka_unit_test_setup_teardown(test_daily_budget_spans_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_unverified_then_moves_to_ambiguous,
 						setup, teardown),
