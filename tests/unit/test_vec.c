@@ -415,6 +415,76 @@ static void test_search_exact_top_k_with_filters_and_changes(void **state)
 	free(vecs);
 }
 
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The bound pass never loses a row of the true top k: the similarities
+ * returned are the k largest, as plain float arithmetic finds them. */
+static void test_search_equals_brute_force(void **state)
+{
+	struct fix *f = *state;
+	struct mn_err err = MN_ERR_INIT;
+	enum { N = 2000, D = 384, K = 20 };
+	float *vecs = mn_xmalloc(sizeof(float) * N * D), q[D];
+	double *sims = mn_xmalloc(sizeof(double) * N);
+	int64_t *rowids = mn_xmalloc(sizeof(int64_t) * N);
+	struct mn_vec_hit *h = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < N; i++)
+		unit(vecs + (size_t)i * D, D, (unsigned)i * 7 + 3);
+	/* many near-ties: copies of a few rows, slightly moved */
+	for (int i = 100; i < 140; i++) {
+		memcpy(vecs + (size_t)i * D, vecs + 5 * D, sizeof(float) * D);
+		vecs[(size_t)i * D + i % D] += 1e-3f * (float)(i - 100);
+	}
+	for (int trial = 0; trial < 3; trial++) {
+		struct mn_recall_opts o = { .query_vec = q, .query_dim = D, .vec_model = "b" };
+
+		if (trial == 0) {
+			for (int i = 0; i < N; i++) {
+				struct mn_raw r = { .source = "t" };
+				char text[32];
+
+				snprintf(text, sizeof(text), "row %d", i);
+				r.content = text;
+				r.content_len = strlen(text);
+				assert_int_equal(mn_store_put_raw(f->st, &r, &err), 0);
+			}
+			{
+				struct mn_vec_todo *t = NULL;
+				size_t nt = 0;
+
+				assert_int_equal(mn_store_vec_missing(f->st, &t, &nt, "b", D, 0, N, false,
+								      &err), 0);
+				assert_int_equal(nt, N);
+				for (int i = 0; i < N; i++)
+					rowids[i] = t[i].rowid;
+				mn_vec_todos_free(t, nt);
+			}
+			assert_int_equal(mn_store_vec_put(f->st, rowids, vecs, N, D, "b", &err), 0);
+		}
+		unit(q, D, 99u + (unsigned)trial);
+		if (trial == 1)
+			memcpy(q, vecs + 5 * D, sizeof(q));
+		for (int i = 0; i < N; i++)
+			sims[i] = dotf(q, vecs + (size_t)i * D, D);
+		qsort(sims, N, sizeof(*sims), cmp_desc);
+		assert_int_equal(mn_store_vec_search(f->st, &h, &n, &o, K, &err), 0);
+		assert_true(n > 0 && n <= K);
+		for (size_t i = 0; i < n; i++)
+			assert_true(fabs((double)h[i].sim - sims[i]) < 1e-5);
+		free(h);
+	}
+	free(rowids);
+	free(sims);
+	free(vecs);
+}
+
 /* ---- fusion with lexical recall ---- */
 
 static void test_recall_fuses_vectors_and_keeps_lexical(void **state)
@@ -555,6 +625,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forget_drops_the_vector, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_exact_top_k_with_filters_and_changes,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_equals_brute_force, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recall_fuses_vectors_and_keeps_lexical, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_embedder_batches_and_model_change, setup,
