@@ -123,3 +123,21 @@ check "the browser's rating was recorded" sh -c "'$MNEMO' status --json | python
 kill "$SERVE" 2>/dev/null
 i=0; while alive "$SERVE" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 check "the daemon stopped cleanly" dead "$SERVE"
+
+# the same home behind a bearer token: the page asks for it and sends it
+"$MNEMO" model unpin >/dev/null 2>&1
+TOKEN=dashboard-test-token-0123456789
+(umask 077 && printf '%s\n' "$TOKEN" >"$T/token")
+printf 'http:\n  token_file: %s\n' "$T/token" >>"$MNEMO_CONFIG"
+rm -f "$MNEMO_HOME/http.addr"
+"$MNEMO" serve --no-dream --http 127.0.0.1:0 >"$T/serve2.log" 2>&1 &
+SERVE=$!
+echo $SERVE >>"$T/pids"
+eventually 30 test -s "$MNEMO_HOME/http.addr" || true
+ADDR=$(cat "$MNEMO_HOME/http.addr" 2>/dev/null)
+check "the daemon serves HTTP with a token ($ADDR)" test -n "$ADDR"
+case $ADDR in http://*) BASE=$ADDR ;; *) BASE="http://$ADDR" ;; esac
+CHROMIUM="$CHROMIUM" BASE="$BASE" TOKEN="$TOKEN" node "$DIR/dashboard_test.mjs" 2>"$T/node2.err" ||
+	{ fail "dashboard_test.mjs with a token" "exit $?"; show_output "$T/node2.err"; }
+check "rolled back from the page with the token: current is v0002" test "$(current)" = v0002
+kill "$SERVE" 2>/dev/null

@@ -78,6 +78,27 @@ async function chartDrawn(name, minPoints = 1) {
   }, name, minPoints);
 }
 
+// TOKEN set: the daemon wants a bearer token; only the token checks run
+if (process.env.TOKEN) {
+  await check('with a token: the page asks for it, then shows the overview', async () => {
+    await page.goto(`${BASE}/`, { waitUntil: 'load' });
+    await page.waitForSelector('#token-form:not([hidden])', { timeout: T });
+    assert(/Could not load/.test(await text('#page')), 'the overview loaded without the token');
+    await page.type('#token', process.env.TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#overview', { timeout: T });
+    assert(await page.$eval('#token-form', (f) => f.hidden), 'token form still shown');
+  });
+  await check('with a token: a change from the page carries it', async () => {
+    await open('#/learning');
+    await page.waitForSelector('#versions-table', { timeout: T });
+    await page.click('#versions-table tr[data-version=v0002] button[data-action=rollback]');
+    await page.waitForFunction(() => /Current: v0002/.test(document.querySelector('#learning')?.textContent || ''), { timeout: T });
+  });
+  await browser.close();
+  process.exit(failed ? 1 : 0);
+}
+
 const status = (await api('status')).body;
 
 await check('overview loads at / with the counts of the API', async () => {
