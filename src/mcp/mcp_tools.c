@@ -327,7 +327,9 @@ static const struct tool tools[] = {
 	  "keeping for later sessions: a decision and its reason, an error and its fix, a "
 	  "convention, a user preference, a command that worked. The text is stored at once; "
 	  "it is encoded right away (state 'encoded', memory_id set) or queued for the mnemo "
-	  "daemon (state 'queued', memory_id null) - either way recall finds it.",
+	  "daemon (state 'queued', memory_id null) - either way recall finds it. The same text "
+	  "of the same project again is not stored twice: its memory comes back with duplicate "
+	  "true and the repetition is counted.",
 	  remember_args,
 	  "{\"type\":\"object\",\"properties\":{\"raw_id\":{\"type\":\"string\"},"
 	  "\"memory_id\":{\"type\":[\"string\",\"null\"]},"
