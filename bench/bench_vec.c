@@ -158,7 +158,8 @@ static void bench(struct mn_store *st, int size, int dim, int queries)
 	mn_store_vec_cache_reset();
 	unit_vector(q, dim, 1);
 	{
-		struct mn_recall_opts o = { .query_vec = q, .query_dim = dim,
+		struct mn_recall_opts o = { .query_vec = q,
+					    .query_dim = dim,
 					    .vec_model = "bench-384" };
 		struct mn_vec_hit *h = NULL;
 		size_t nh = 0;

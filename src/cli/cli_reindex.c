@@ -112,19 +112,21 @@ int mn_cli_reindex(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *o = json_pack("{s:s,s:i,s:I,s:I,s:I,s:I}", "model", a.cfg.embedding.model,
-				      "dimensions", a.cfg.embedding_dimensions, "embedded",
-				      (json_int_t)stored, "skipped", (json_int_t)skipped, "with_vector",
-				      (json_int_t)have, "without_vector", (json_int_t)missing);
+		json_t *o =
+			json_pack("{s:s,s:i,s:I,s:I,s:I,s:I}", "model", a.cfg.embedding.model,
+				  "dimensions", a.cfg.embedding_dimensions, "embedded",
+				  (json_int_t)stored, "skipped", (json_int_t)skipped, "with_vector",
+				  (json_int_t)have, "without_vector", (json_int_t)missing);
 
 		mn_cli_print_json(o);
 		json_decref(o);
 	} else {
-		mn_cli_printf("embedded %lld memories with '%s' (%d dimensions); %lld with a vector, "
-			      "%lld without%s\n",
-			      stored, a.cfg.embedding.model, a.cfg.embedding_dimensions,
-			      (long long)have, (long long)missing,
-			      skipped ? " (the server refused some texts, see the log)" : "");
+		mn_cli_printf(
+			"embedded %lld memories with '%s' (%d dimensions); %lld with a vector, "
+			"%lld without%s\n",
+			stored, a.cfg.embedding.model, a.cfg.embedding_dimensions, (long long)have,
+			(long long)missing,
+			skipped ? " (the server refused some texts, see the log)" : "");
 	}
 	code = 0;
 out:

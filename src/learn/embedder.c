@@ -20,10 +20,10 @@
 
 struct mn_embedder {
 	struct mn_embed *client;
-	int64_t cursor;      /* the daemon's scan position */
-	int64_t next_ms;     /* monotonic time of the next step */
-	int64_t backoff_ms;  /* 0 = none */
-	float *vecs;         /* MN_EMBEDDER_BATCH vectors */
+	int64_t cursor;	    /* the daemon's scan position */
+	int64_t next_ms;    /* monotonic time of the next step */
+	int64_t backoff_ms; /* 0 = none */
+	float *vecs;	    /* MN_EMBEDDER_BATCH vectors */
 };
 
 int mn_embedder_new(struct mn_embedder **out, const struct mn_config *cfg, const char *home,
@@ -123,8 +123,7 @@ out:
 	return ret;
 }
 
-int mn_embedder_step(struct mn_embedder *e, struct mn_store *st, int *out_done,
-		     struct mn_err *err)
+int mn_embedder_step(struct mn_embedder *e, struct mn_store *st, int *out_done, struct mn_err *err)
 {
 	struct mn_embedder_batch b;
 	int64_t now = mn_time_mono_ms();

@@ -33,9 +33,9 @@ void mn_embedder_free(struct mn_embedder *e);
 
 /* What one batch did. */
 struct mn_embedder_batch {
-	int seen;     /* memories read */
-	int stored;   /* vectors written */
-	int skipped;  /* texts the server refused alone (the rest of the batch went on) */
+	int seen;    /* memories read */
+	int stored;  /* vectors written */
+	int skipped; /* texts the server refused alone (the rest of the batch went on) */
 };
 
 /* Embed the next batch of memories after *cursor (rowid) that need a
@@ -49,8 +49,7 @@ int mn_embedder_batch(struct mn_embedder *e, struct mn_store *st, int64_t *curso
  * server error it waits (1 s, doubling to 60 s) before trying again;
  * when nothing is left it looks again every 2 s (new memories, edited
  * texts, a model change). *out_done = vectors stored. */
-int mn_embedder_step(struct mn_embedder *e, struct mn_store *st, int *out_done,
-		     struct mn_err *err);
+int mn_embedder_step(struct mn_embedder *e, struct mn_store *st, int *out_done, struct mn_err *err);
 
 /* The daemon's thread: its own store connection and client, steps until
  * *stop. *out NULL (and 0) when no provider is configured. */

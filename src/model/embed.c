@@ -95,18 +95,23 @@ static int read_vector(float *v, const json_t *emb, int dim, const char *url, st
 	const json_t *x;
 
 	if (!json_is_array(emb))
-		return mn_err_set(err, MN_EPARSE, "reply from '%s' has an embedding that is not "
-				  "a list of numbers", url);
+		return mn_err_set(err, MN_EPARSE,
+				  "reply from '%s' has an embedding that is not "
+				  "a list of numbers",
+				  url);
 	if (json_array_size(emb) != (size_t)dim)
 		return mn_err_set(err, MN_EPARSE,
 				  "'%s' returned %zu dimensions, embedding.dimensions is %d", url,
 				  json_array_size(emb), dim);
-	json_array_foreach(emb, i, x) {
+	json_array_foreach(emb, i, x)
+	{
 		double d = json_number_value(x);
 
 		if (!json_is_number(x) || !isfinite(d) || fabs(d) > 1e30)
-			return mn_err_set(err, MN_EPARSE, "reply from '%s' has a value that is not "
-					  "a finite number", url);
+			return mn_err_set(err, MN_EPARSE,
+					  "reply from '%s' has a value that is not "
+					  "a finite number",
+					  url);
 		v[i] = (float)d;
 		norm += d * d;
 	}
@@ -129,7 +134,8 @@ int mn_embed_texts(struct mn_embed *e, float *out, const char *const *texts, siz
 	int ret = 0;
 
 	if (n == 0 || n > MN_EMBED_MAX_BATCH) {
-		ret = mn_err_set(err, MN_EINVAL, "embed 1 to %d texts at a time", MN_EMBED_MAX_BATCH);
+		ret = mn_err_set(err, MN_EINVAL, "embed 1 to %d texts at a time",
+				 MN_EMBED_MAX_BATCH);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -157,19 +163,20 @@ int mn_embed_texts(struct mn_embed *e, float *out, const char *const *texts, siz
 		goto out;
 	}
 	seen = mn_xcalloc(n, sizeof(*seen));
-	json_array_foreach(data, i, item) {
+	json_array_foreach(data, i, item)
+	{
 		const json_t *ix = json_object_get(item, "index");
 		/* servers send them in order; "index" says so when present */
 		json_int_t k = json_is_integer(ix) ? json_integer_value(ix) : (json_int_t)i;
 
 		if (k < 0 || (size_t)k >= n || seen[k]) {
-			ret = mn_err_set(err, MN_EPARSE, "reply from '%s' has a bad embedding index",
-					 url);
+			ret = mn_err_set(err, MN_EPARSE,
+					 "reply from '%s' has a bad embedding index", url);
 			goto out;
 		}
 		seen[k] = true;
-		ret = read_vector(out + (size_t)k * (size_t)e->dim, json_object_get(item, "embedding"),
-				  e->dim, url, err);
+		ret = read_vector(out + (size_t)k * (size_t)e->dim,
+				  json_object_get(item, "embedding"), e->dim, url, err);
 		if (ret)
 			goto out;
 	}

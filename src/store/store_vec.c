@@ -171,10 +171,10 @@ int mn_store_vec_missing(struct mn_store *st, struct mn_vec_todo **out, size_t *
 int mn_store_vec_count(struct mn_store *st, int64_t *out_have, int64_t *out_missing,
 		       const char *model, int dim, struct mn_err *err)
 {
-	static const char *const sql =
-		"SELECT (SELECT count(*) FROM raw_memories),"
-		" (SELECT count(*) FROM memory_vectors v JOIN raw_memories r ON r.rowid = v.raw_rowid"
-		"  WHERE v.model = ?1 AND v.dim = ?2)";
+	static const char *const sql = "SELECT (SELECT count(*) FROM raw_memories),"
+				       " (SELECT count(*) FROM memory_vectors v JOIN raw_memories "
+				       "r ON r.rowid = v.raw_rowid"
+				       "  WHERE v.model = ?1 AND v.dim = ?2)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int rc;
 
@@ -218,10 +218,10 @@ struct vec_cache {
 	int64_t seq, deletions; /* of vector_state when last loaded */
 	size_t n, alloc;
 	int64_t *rowid;
-	float *vec;    /* n * dim */
-	int8_t *q8;    /* n * dim: vec / scale, rounded (the bound pass) */
-	float *scale;  /* n */
-	float *l1;     /* n: sum of |vec[i]| */
+	float *vec;   /* n * dim */
+	int8_t *q8;   /* n * dim: vec / scale, rounded (the bound pass) */
+	float *scale; /* n */
+	float *l1;    /* n: sum of |vec[i]| */
 	struct vec_cache *next;
 };
 
@@ -311,8 +311,7 @@ static void quantize(int8_t *q, float *scale, float *l1, const float *v, int dim
 static int cache_sync(struct mn_store *st, struct vec_cache *c, const char *model, int dim,
 		      struct mn_err *err)
 {
-	static const char *const sql_state =
-		"SELECT seq, deletions FROM vector_state WHERE id = 1";
+	static const char *const sql_state = "SELECT seq, deletions FROM vector_state WHERE id = 1";
 	static const char *const sql_load =
 		"SELECT raw_rowid, vec, seq FROM memory_vectors"
 		" WHERE seq > ?1 AND model = ?2 AND dim = ?3 ORDER BY seq";
@@ -381,7 +380,8 @@ static int cache_sync(struct mn_store *st, struct vec_cache *c, const char *mode
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-static float dot(const float *a, const float *b, int n)
+static float
+dot(const float *a, const float *b, int n)
 {
 	float acc[16] = { 0 }, s = 0;
 	int i = 0;
@@ -410,8 +410,7 @@ static int32_t dot_i8_plain(const int8_t *a, const int8_t *b, int n)
 #include <immintrin.h>
 
 /* 16 products per step (vpmaddwd); the compiler does not find this one */
-__attribute__((target("avx2"))) static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b,
-							  int n)
+__attribute__((target("avx2"))) static int32_t dot_i8_avx2(const int8_t *a, const int8_t *b, int n)
 {
 	__m256i acc = _mm256_setzero_si256();
 	__m128i s;
@@ -419,8 +418,9 @@ __attribute__((target("avx2"))) static int32_t dot_i8_avx2(const int8_t *a, cons
 	int i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i)));
-		__m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(b + i)));
+		const void *pa = a + i, *pb = b + i;
+		__m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)pa));
+		__m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)pb));
 
 		acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y));
 	}
@@ -576,7 +576,8 @@ int mn_store_vec_search(struct mn_store *st, struct mn_vec_hit **out, size_t *ou
 	 * of every row whose upper bound reaches t - every row that can be in
 	 * the top k. */
 	if (!ret && c->n) {
-		float *est = mn_xmalloc(c->n * sizeof(*est)), *bound = mn_xmalloc(c->n * sizeof(*bound));
+		float *est = mn_xmalloc(c->n * sizeof(*est));
+		float *bound = mn_xmalloc(c->n * sizeof(*bound));
 		int8_t *cq = mn_xmalloc((size_t)c->dim);
 		struct mn_vec_hit *lo = mn_xcalloc(k, sizeof(*lo));
 		float sq, q1, t;
@@ -586,8 +587,8 @@ int mn_store_vec_search(struct mn_store *st, struct mn_vec_hit **out, size_t *ou
 		for (size_t i = 0; i < c->n; i++) {
 			float sv = c->scale[i];
 
-			if (filtered &&
-			    !bsearch(&c->rowid[i], allowed, n_allowed, sizeof(*allowed), cmp_i64)) {
+			if (filtered && (!n_allowed || !bsearch(&c->rowid[i], allowed, n_allowed,
+								sizeof(*allowed), cmp_i64))) {
 				est[i] = NAN;
 				continue;
 			}

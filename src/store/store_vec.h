@@ -25,8 +25,8 @@
 #include "store/store.h"
 
 struct mn_vec_hit {
-	int64_t rowid;  /* raw_memories rowid */
-	float sim;      /* cosine similarity */
+	int64_t rowid; /* raw_memories rowid */
+	float sim;     /* cosine similarity */
 };
 
 /* A raw memory that needs a vector: none yet, or one of another model or

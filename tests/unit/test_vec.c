@@ -99,16 +99,17 @@ static void fake_start(struct fix *f, const char *mode)
 	posix_spawn_file_actions_t fa;
 	struct mn_buf port = MN_BUF_INIT;
 	struct mn_err err = MN_ERR_INIT;
-	char *argv[] = { "python3", "-I", "-S", py, "--port", "0", "--port-file", port_path,
-			 "--dim", dim, "--mode", (char *)mode, "--delay", "5", NULL };
+	char *argv[] = { "python3", "-I",	   "-S",      py,      "--port",
+			 "0",	    "--port-file", port_path, "--dim", dim,
+			 "--mode",  (char *)mode,  "--delay", "5",     NULL };
 
 	snprintf(port_path, sizeof(port_path), "%s/port", f->dir);
 	snprintf(dim, sizeof(dim), "%d", DIM);
 	unlink(port_path);
 	snprintf(err_path, sizeof(err_path), "%s/fake.err", f->dir);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path, O_WRONLY | O_CREAT | O_TRUNC,
+					 0600);
 	assert_int_equal(posix_spawnp(&f->pid, "python3", &fa, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	/* generous: a loaded machine starts Python slowly */
@@ -130,8 +131,11 @@ static void fake_start(struct fix *f, const char *mode)
 
 static int64_t remember(struct fix *f, const char *text, const char *project)
 {
-	struct mn_raw r = { .content = (char *)text, .content_len = strlen(text),
-			    .source = "test", .type = "note", .project = (char *)project };
+	struct mn_raw r = { .content = (char *)text,
+			    .content_len = strlen(text),
+			    .source = "test",
+			    .type = "note",
+			    .project = (char *)project };
 	struct mn_err err = MN_ERR_INIT;
 	struct mn_vec_todo *t = NULL;
 	size_t n = 0;
@@ -176,8 +180,9 @@ static void test_config_embedding_needs_dimensions(void **state)
 {
 	static const char no_dim[] = "embedding:\n  provider: openai\n"
 				     "  endpoint: http://127.0.0.1:9/v1\n  model: m\n";
-	static const char ok[] = "embedding:\n  provider: openai\n"
-				 "  endpoint: http://127.0.0.1:9/v1\n  model: m\n  dimensions: 384\n";
+	static const char ok[] =
+		"embedding:\n  provider: openai\n"
+		"  endpoint: http://127.0.0.1:9/v1\n  model: m\n  dimensions: 384\n";
 	struct mn_config c;
 	struct mn_err err = MN_ERR_INIT;
 
@@ -304,8 +309,7 @@ static void test_put_get_missing_count_and_triggers(void **state)
 	assert_int_equal(mn_store_vec_missing(f->st, &t, &n, "m2", DIM, 0, 10, false, &err), 0);
 	assert_int_equal(n, 2);
 	mn_vec_todos_free(t, n);
-	assert_int_equal(mn_store_vec_missing(f->st, &t, &n, "m1", DIM * 2, 0, 10, false, &err),
-			 0);
+	assert_int_equal(mn_store_vec_missing(f->st, &t, &n, "m1", DIM * 2, 0, 10, false, &err), 0);
 	assert_int_equal(n, 2);
 	mn_vec_todos_free(t, n);
 	/* a vector for a row that is gone is not stored */
@@ -459,8 +463,9 @@ static void test_search_equals_brute_force(void **state)
 				struct mn_vec_todo *t = NULL;
 				size_t nt = 0;
 
-				assert_int_equal(mn_store_vec_missing(f->st, &t, &nt, "b", D, 0, N, false,
-								      &err), 0);
+				assert_int_equal(mn_store_vec_missing(f->st, &t, &nt, "b", D, 0, N,
+								      false, &err),
+						 0);
 				assert_int_equal(nt, N);
 				for (int i = 0; i < N; i++)
 					rowids[i] = t[i].rowid;
@@ -497,8 +502,9 @@ static void test_recall_fuses_vectors_and_keeps_lexical(void **state)
 	int64_t b = remember(f, "lunch was pizza with the team", NULL);
 	int64_t c = remember(f, "zorblax is written without any vector yet", NULL);
 	int64_t ab[2] = { a, b };
-	struct mn_recall_opts o = { .query = "zorblax", .limit = 10, .query_vec = q,
-				    .query_dim = DIM, .vec_model = "m" };
+	struct mn_recall_opts o = {
+		.query = "zorblax", .limit = 10, .query_vec = q, .query_dim = DIM, .vec_model = "m"
+	};
 	bool saw_a = false, saw_c = false, saw_b = false;
 
 	(void)c;
@@ -612,8 +618,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_embedding_needs_dimensions),
-		cmocka_unit_test_setup_teardown(test_embed_unit_vectors_deterministic_paraphrase_closer,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_embed_unit_vectors_deterministic_paraphrase_closer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_embed_wrong_dimensions_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_embed_slow_server_bounded_by_timeout, setup,
@@ -630,8 +636,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_embedder_batches_and_model_change, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_embedder_server_down_keeps_cursor_and_backs_off,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_embedder_server_down_keeps_cursor_and_backs_off, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
