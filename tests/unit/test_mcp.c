@@ -386,7 +386,7 @@ static void test_unknown_method_is_32601(void **state)
 {
 	struct fixture *f = *state;
 
-	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/list\"}",
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/list\"}",
 		     MN_MCP_METHOD_NOT_FOUND, false);
 	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"\"}",
 		     MN_MCP_METHOD_NOT_FOUND, false);
@@ -465,12 +465,13 @@ static void test_tools_list_declares_every_tool(void **state)
 {
 	static const char *const names[] = { "remember", "recall", "feedback", "amend", "forget",
 					     "status", "audit_encodings", "train_model",
-					     "training_status", "model_versions", NULL };
+					     "training_status", "model_versions", "list_memories",
+					     "get_memory", "update_memory", NULL };
 	struct fixture *f = *state;
 	json_t *r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
 	json_t *list = json_object_get(json_object_get(r, "result"), "tools");
 
-	assert_int_equal(json_array_size(list), 10);
+	assert_int_equal(json_array_size(list), 13);
 	for (size_t i = 0; names[i]; i++) {
 		json_t *t = json_array_get(list, i), *in, *out;
 
@@ -542,6 +543,41 @@ static void test_nul_in_method_tool_or_version_is_not_cut(void **state)
 		     MN_MCP_PARSE_ERROR, true);
 }
 
+static void test_memories_are_resources(void **state)
+{
+	struct fixture *f = *state;
+	json_t *r, *list, *rd, *c;
+	const char *uri;
+	char line[256];
+
+	json_decref(send(f, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":"
+			    "{\"name\":\"remember\",\"arguments\":{\"text\":\"The parser lives in "
+			    "src/parse.c\"}}}"));
+	r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/list\"}");
+	list = json_object_get(json_object_get(r, "result"), "resources");
+	assert_true(json_array_size(list) > 0);
+	uri = mn_json_str(json_array_get(list, 0), "uri", "");
+	assert_int_equal(strncmp(uri, "mnemo://memory/", 15), 0);
+	assert_string_equal(mn_json_str(json_array_get(list, 0), "mimeType", ""),
+			    "application/json");
+	snprintf(line, sizeof(line),
+		 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/read\",\"params\":"
+		 "{\"uri\":\"%s\"}}", uri);
+	rd = send(f, line);
+	c = json_array_get(json_object_get(json_object_get(rd, "result"), "contents"), 0);
+
+	assert_string_equal(mn_json_str(c, "uri", ""), uri);
+	assert_non_null(strstr(mn_json_str(c, "text", ""), "\"history\""));
+	json_decref(rd);
+	json_decref(r);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\",\"params\":"
+			"{\"uri\":\"mnemo://memory/nope\"}}",
+		     -32002, false);
+	expect_error(f, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/list\",\"params\":"
+			"{\"cursor\":\"bogus\"}}",
+		     MN_MCP_INVALID_PARAMS, false);
+}
+
 static void test_tools_list_rejects_a_cursor(void **state)
 {
 	struct fixture *f = *state;
@@ -559,7 +595,7 @@ static void test_tools_list_rejects_a_cursor(void **state)
 	r = send(f, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":"
 		    "{\"cursor\":null}}");
 	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "tools")),
-			 10);
+			 13);
 	assert_null(json_object_get(json_object_get(r, "result"), "nextCursor"));
 	json_decref(r);
 }
@@ -1074,6 +1110,7 @@ int main(void)
 		T(test_client_responses_get_no_reply),
 		T(test_nul_in_method_tool_or_version_is_not_cut),
 		T(test_tools_list_rejects_a_cursor),
+		T(test_memories_are_resources),
 		T(test_batches_only_under_2025_03_26),
 		T(test_oversized_batch_is_one_error),
 		T(test_annotations_tell_the_truth),
