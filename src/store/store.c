@@ -598,8 +598,8 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 	static const char *const sql =
 		"INSERT INTO raw_memories(id, content, source, type, project, session,"
 		" content_hash, state, attempts, claimed_by, lease_until, created_at, updated_at,"
-		" occurred_at, dates)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?8, ?8, ?13, ?14)";
+		" occurred_at, dates, norm_hash)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?8, ?8, ?13, ?14, ?15)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN], until[MN_TIME_LEN];
 	int64_t t = mn_time_now_ms();
@@ -633,6 +633,7 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 		sqlite3_bind_text(s, 12, until, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 13, r->occurred_at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 14, dates, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 15, mn_store_norm_hash(r->content, r->content_len));
 	ret = mn_store_step_done(st, s, err, "store raw memory");
 	free(dates);
 	return ret;

@@ -600,7 +600,7 @@ static int set_raw_text(struct mn_store *st, const char *raw_id, const char *tex
 			const char *state_if, const char *now, struct mn_err *err)
 {
 	static const char *const sql =
-		"UPDATE raw_memories SET content = ?2, content_hash = ?3,"
+		"UPDATE raw_memories SET content = ?2, content_hash = ?3, norm_hash = ?4,"
 		" dates = mn_date_keys(?2, occurred_at), updated_at = ?5, state = CASE WHEN state = 'failed' THEN 'queued' ELSE state END,"
 		" attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END"
 		" WHERE id = ?1 AND (?6 IS NULL OR state IN ('queued', 'failed'))";
@@ -614,6 +614,7 @@ static int set_raw_text(struct mn_store *st, const char *raw_id, const char *tex
 	sqlite3_bind_text(s, 1, raw_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 3, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, mn_store_norm_hash(text, len));
 	sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
 	mn_store_bind_text(s, 6, state_if);
 	ret = mn_store_step_done(st, s, err, "change the raw text");
@@ -1449,9 +1450,9 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 	static const char *const sql_raw =
 		"INSERT INTO raw_memories(id, content, source, type, project, session,"
 		" content_hash, state, attempts, last_error, created_at, updated_at,"
-		" repeat_count, last_seen_at, occurred_at, dates)"
+		" repeat_count, last_seen_at, occurred_at, dates, norm_hash)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,"
-		" mn_date_keys(?2, ?15))";
+		" mn_date_keys(?2, ?15), ?8)";
 	const char *raw_id = jstr(line, "raw_id"), *text = jstr(line, "text");
 	const char *state = jstr(line, "state"), *created = jstr(line, "created_at");
 	const char *occurred = jstr(line, "occurred_at");
@@ -1526,6 +1527,8 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 	mn_store_bind_text(s, 5, jstr(line, "project"));
 	mn_store_bind_text(s, 6, jstr(line, "session"));
 	sqlite3_bind_text(s, 7, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 8,
+			   mn_store_norm_hash(text, json_string_length(json_object_get(line, "text"))));
 	sqlite3_bind_text(s, 9, state, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 10, (int64_t)mn_json_num(line, "attempts", 0));
 	mn_store_bind_text(s, 11, jstr(line, "last_error"));

@@ -65,5 +65,8 @@ void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s);
 /* Register store_browse.c's SQL functions (mn_norm_hash) on a new
  * connection, before the migrations that use them. */
 int mn_store_browse_register(sqlite3 *db);
+/* The key of a text's whitespace-normalised form (raw_memories.norm_hash,
+ * exact duplicates; store_browse.c). */
+int64_t mn_store_norm_hash(const char *s, size_t len);
 
 #endif

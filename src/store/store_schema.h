@@ -240,12 +240,26 @@ static const char *const migration_4[] = {
 	NULL,
 };
 
+static const char *const migration_5[] = {
+	/* 5: raw_memories.norm_hash becomes a stored column that mnemo fills:
+	 * as a generated column (3) its index needed mn_norm_hash on every
+	 * connection, so the sqlite3 shell could not check or change the
+	 * database. */
+	"DROP INDEX raw_memories_norm;",
+	"ALTER TABLE raw_memories DROP COLUMN norm_hash;",
+	"ALTER TABLE raw_memories ADD COLUMN norm_hash INTEGER;",
+	"UPDATE raw_memories SET norm_hash = mn_norm_hash(content);",
+	"CREATE INDEX raw_memories_norm ON raw_memories(norm_hash);",
+	NULL,
+};
+
 /* Each step is a NULL-terminated list of statements run in one transaction. */
 static const char *const *const mn_store_migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 
 #define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))
