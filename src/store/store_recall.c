@@ -515,22 +515,115 @@ static void parse_query(struct query *q, const char *text, int64_t now, const st
 	}
 }
 
-static char *match_expr(const struct query *q)
+/* The FTS5 expression of a query and the query phrase at each of its
+ * phrase positions (FTS5 numbers phrases as they appear). */
+struct plan {
+	int order[MAX_PHRASES];
+	int n;
+	int64_t floor; /* only rowids above it (0: all) */
+	char *match;
+};
+
+static void plan_add(struct plan *pl, struct mn_buf *b, const struct query *q, int ph,
+		     const char *sep)
+{
+	if (pl->n >= MAX_PHRASES)
+		return;
+	pl->order[pl->n++] = ph;
+	mn_buf_addf(b, "%s\"%s\"", sep, q->p[ph].text);
+}
+
+/* All phrases, OR-ed. */
+static void plan_all(struct plan *pl, const struct query *q)
 {
 	struct mn_buf b = MN_BUF_INIT;
 
+	memset(pl, 0, sizeof(*pl));
 	for (size_t i = 0; i < q->n; i++)
-		mn_buf_addf(&b, "%s\"%s\"", i ? " OR " : "", q->p[i].text);
-	return mn_buf_detach(&b, NULL);
+		plan_add(pl, &b, q, (int)i, i ? " OR " : "");
+	pl->match = mn_buf_detach(&b, NULL);
+}
+
+/* A word in more than 2% of the memories selects thousands of them and
+ * ranks little. When the query also has rarer phrases, those select and
+ * the common ones only score the rows they select: (R) OR ((R) AND (C)).
+ * When every phrase is common, the COMMON_WINDOW most recent memories are
+ * ranked. Either way, when that finds fewer than the results asked for,
+ * every match is (rank). */
+#define COMMON_WINDOW 10000
+
+static int plan_query(struct mn_store *st, struct plan *pl, const struct query *q,
+		      struct mn_err *err)
+{
+	static const char *const sql_n = "SELECT max(rowid) FROM raw_memories";
+	static const char *const sql_df =
+		"SELECT count(*) FROM (SELECT 1 FROM recall_fts WHERE recall_fts MATCH ?1"
+		" LIMIT ?2)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql_n, err);
+	bool common[MAX_PHRASES] = { false };
+	size_t n_common = 0;
+	int64_t rows = 0, bar;
+	struct mn_buf b = MN_BUF_INIT;
+
+	if (!s)
+		return MN_EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rows = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	bar = rows / 50;
+	plan_all(pl, q);
+	/* a small store is scanned whole: it is fast, and exact */
+	if (rows <= 2 * COMMON_WINDOW || q->n < 1)
+		return 0;
+	for (size_t i = 0; i < q->n; i++) {
+		char phrase[80];
+
+		s = mn_store_stmt(st, sql_df, err);
+		if (!s)
+			return MN_EIO;
+		snprintf(phrase, sizeof(phrase), "\"%s\"", q->p[i].text);
+		sqlite3_bind_text(s, 1, phrase, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, bar + 1);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > bar) {
+			common[i] = true;
+			n_common++;
+		}
+		sqlite3_reset(s);
+	}
+	if (!n_common)
+		return 0;
+	if (n_common == q->n) {
+		if (rows > COMMON_WINDOW)
+			pl->floor = rows - COMMON_WINDOW;
+		return 0;
+	}
+	free(pl->match);
+	memset(pl, 0, sizeof(*pl));
+	for (int pass = 0; pass < 2; pass++) {
+		mn_buf_adds(&b, pass ? " OR ((" : "(");
+		for (size_t i = 0, k = 0; i < q->n; i++)
+			if (!common[i])
+				plan_add(pl, &b, q, (int)i, k++ ? " OR " : "");
+		mn_buf_adds(&b, ")");
+	}
+	mn_buf_adds(&b, " AND (");
+	for (size_t i = 0, k = 0; i < q->n; i++)
+		if (common[i])
+			plan_add(pl, &b, q, (int)i, k++ ? " OR " : "");
+	mn_buf_adds(&b, "))");
+	pl->match = mn_buf_detach(&b, NULL);
+	return 0;
 }
 
 /* with_idf: the idf the search computed (last_idf), for explain. */
-static char *spec_of(const struct query *q, bool with_idf)
+static char *spec_of(const struct query *q, const struct plan *pl, bool with_idf)
 {
 	struct mn_buf b = MN_BUF_INIT;
 
-	for (size_t i = 0; i < q->n; i++) {
-		mn_buf_addf(&b, "%s%d:%.3f", i ? " " : "", q->p[i].group, q->p[i].weight);
+	for (int i = 0; i < pl->n; i++) {
+		const struct qphrase *p = &q->p[pl->order[i]];
+
+		mn_buf_addf(&b, "%s%d:%.3f", i ? " " : "", p->group, p->weight);
 		if (with_idf)
 			mn_buf_addf(&b, ":%.17g", last_idf[i]);
 	}
@@ -578,8 +671,9 @@ static int by_lexical(const void *a, const void *b)
 /* The priors can move a score by a factor between these two. */
 #define PRIOR_MIN 0.65
 #define PRIOR_MAX 1.40
-/* At most this many of the best lexical matches get their priors. */
-#define RESCORE_MAX 500
+/* At most this many of the best lexical matches get their priors (at
+ * least 5 per result asked for): beyond them only near-ties could move. */
+#define RESCORE_MIN 100
 
 /* Stage two: the priors of the best lexical matches. A match whose
  * lexical score times PRIOR_MAX is below the limit-th best times
@@ -600,8 +694,8 @@ static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
 		 : 0;
 	while (keep > 0 && c[keep - 1].lexical < bar)
 		keep--;
-	if (keep > RESCORE_MAX)
-		keep = RESCORE_MAX;
+	if (keep > RESCORE_MIN && keep > (size_t)limit * 5)
+		keep = (size_t)limit * 5 > RESCORE_MIN ? (size_t)limit * 5 : RESCORE_MIN;
 	for (size_t i = 0; i < keep; i++) {
 		sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 		int64_t t = 0;
@@ -633,15 +727,16 @@ static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
 /* Every match that passes the filters is scored (the filters are part of
  * the search, so no match is lost to a candidate window); stage one reads
  * the index alone, stage two (rescore) the priors of the best. */
-static int search(struct mn_store *st, struct cand **out, size_t *out_n, const char *match,
+static int search(struct mn_store *st, struct cand **out, size_t *out_n, const struct plan *pl,
 		  const char *spec, const struct mn_recall_opts *o, int limit, struct mn_err *err)
 {
 	static const char *const sql_all =
-		"SELECT rowid, mn_score(recall_fts, ?2) FROM recall_fts WHERE recall_fts MATCH ?1";
+		"SELECT rowid, mn_score(recall_fts, ?2) FROM recall_fts WHERE recall_fts MATCH ?1"
+		" AND rowid > ?8";
 	static const char *const sql_filtered =
 		"SELECT recall_fts.rowid, mn_score(recall_fts, ?2) FROM recall_fts"
 		" JOIN raw_memories r ON r.rowid = recall_fts.rowid"
-		" WHERE recall_fts MATCH ?1"
+		" WHERE recall_fts MATCH ?1 AND recall_fts.rowid > ?8"
 		" AND (?3 IS NULL OR r.project = ?3) AND (?4 IS NULL OR r.type = ?4)"
 		" AND (?5 IS NULL OR r.source = ?5) AND (?6 IS NULL OR r.occurred_at >= ?6)"
 		" AND (?7 IS NULL OR r.occurred_at < ?7)";
@@ -655,8 +750,9 @@ static int search(struct mn_store *st, struct cand **out, size_t *out_n, const c
 	*out_n = 0;
 	if (!s)
 		return MN_EIO;
-	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, pl->match, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, pl->floor);
 	if (filtered) {
 		mn_store_bind_text(s, 3, o->project);
 		mn_store_bind_text(s, 4, o->type);
@@ -737,7 +833,7 @@ static int load_doc(struct mn_store *st, struct mn_memory *m, int64_t rowid, str
 }
 
 /* Which query terms matched and where, from mn_explain. */
-static json_t *explain_doc(struct mn_store *st, const struct query *q, const char *match,
+static json_t *explain_doc(struct mn_store *st, const struct query *q, const struct plan *pl,
 			   const char *spec, int64_t rowid, double score, struct mn_err *err)
 {
 	static const char *const sql =
@@ -753,7 +849,7 @@ static json_t *explain_doc(struct mn_store *st, const struct query *q, const cha
 		json_decref(matched);
 		return out;
 	}
-	sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, pl->match, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, spec, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, rowid);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -761,7 +857,8 @@ static json_t *explain_doc(struct mn_store *st, const struct query *q, const cha
 	sqlite3_reset(s);
 	json_array_foreach(json_object_get(detail, "groups"), i, g) {
 		json_int_t gi = json_integer_value(json_object_get(g, "group"));
-		json_int_t ph = json_integer_value(json_object_get(g, "phrase"));
+		json_int_t pos = json_integer_value(json_object_get(g, "phrase"));
+		json_int_t ph = pos >= 0 && pos < pl->n ? pl->order[pos] : -1;
 		json_t *t = json_object();
 
 		if (gi < 0 || (size_t)gi >= q->n_groups)
@@ -935,13 +1032,28 @@ static int fuse(struct mn_store *st, struct cand **cp, size_t *np, const struct 
 static int rank(struct mn_store *st, struct mn_recall_result *out, const struct query *q,
 		const struct mn_recall_opts *o, int limit, struct mn_err *err)
 {
-	char *match = match_expr(q), *spec = spec_of(q, false), *spec_idf = NULL;
+	struct plan pl = { .match = NULL };
+	char *spec = NULL, *spec_idf = NULL;
 	struct cand *c = NULL;
 	size_t n = 0, alloc = 0;
 	int ret = 0;
 
-	if (q->n)
-		ret = search(st, &c, &n, match, spec, o, limit, err);
+	if (q->n) {
+		ret = plan_query(st, &pl, q, err);
+		spec = spec_of(q, &pl, false);
+		if (!ret)
+			ret = search(st, &c, &n, &pl, spec, o, limit, err);
+		if (!ret && n < (size_t)limit && (pl.floor || pl.n > (int)q->n)) {
+			/* the rare words found too little: every match then */
+			free(c);
+			free(pl.match);
+			free(spec);
+			c = NULL;
+			plan_all(&pl, q);
+			spec = spec_of(q, &pl, false);
+			ret = search(st, &c, &n, &pl, spec, o, limit, err);
+		}
+	}
 	if (ret)
 		goto out;
 	if (n > 1)
@@ -951,7 +1063,7 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 		if (ret)
 			goto out;
 	}
-	spec_idf = spec_of(q, true);
+	spec_idf = q->n ? spec_of(q, &pl, true) : NULL;
 	for (size_t i = 0; i < n && out->n < (size_t)limit; i++) {
 		struct mn_memory *m;
 
@@ -967,7 +1079,7 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 		out->n++;
 		m->rowid = c[i].rowid;
 		m->score = c[i].score;
-		m->explain = q->n ? explain_doc(st, q, match, spec_idf, c[i].rowid, c[i].score, err)
+		m->explain = q->n ? explain_doc(st, q, &pl, spec_idf, c[i].rowid, c[i].score, err)
 				  : json_pack("{s:o,s:o,s:f}", "matched", json_array(), "terms",
 					      json_array(), "score", c[i].score);
 		if (o->query_vec)
@@ -976,7 +1088,7 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 	}
 out:
 	free(c);
-	free(match);
+	free(pl.match);
 	free(spec);
 	free(spec_idf);
 	return ret;
@@ -998,10 +1110,13 @@ static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, con
 	*found = false;
 	parse_query(aq, anchor_text, now, NULL, NULL, NULL);
 	if (aq->n) {
-		char *match = match_expr(aq), *spec = spec_of(aq, false);
+		struct plan pl;
+		char *spec;
 
-		ret = search(st, &c, &n, match, spec, o, 5, err);
-		free(match);
+		plan_all(&pl, aq);
+		spec = spec_of(aq, &pl, false);
+		ret = search(st, &c, &n, &pl, spec, o, 5, err);
+		free(pl.match);
 		free(spec);
 	}
 	if (!ret && n) {
