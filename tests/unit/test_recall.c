@@ -329,6 +329,33 @@ static void test_forget_and_reencode_keep_the_index_intact(void **state)
 	mn_recall_result_release(&r);
 }
 
+/* On a large store the common words only score what the rarer words
+ * select, and a query of common words ranks the recent window: an old
+ * memory with a rare word is still found, with every term it matched. */
+static void test_large_store_common_words(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_recall_result r;
+	struct mn_err err = MN_ERR_INIT;
+	char old_id[37], id[37], text[96];
+
+	put_raw_at(f->st, old_id, "the nightly build broke on the zebrafish runner", NULL, NULL);
+	assert_int_equal(mn_store_begin(f->st, &err), 0);
+	for (int i = 0; i < 21000; i++) {
+		snprintf(text, sizeof(text), "nightly build %d passed on runner %d", i, i % 7);
+		put_raw_at(f->st, id, text, NULL, NULL);
+	}
+	assert_int_equal(mn_store_commit(f->st, &err), 0);
+	recall(f->st, &r, "nightly build zebrafish", NULL);
+	assert_true(r.n >= 1);
+	assert_string_equal(r.items[0].raw_id, old_id);
+	assert_int_equal(json_array_size(json_object_get(r.items[0].explain, "matched")), 3);
+	mn_recall_result_release(&r);
+	recall(f->st, &r, "nightly build", NULL);
+	assert_int_equal(r.n, 10);
+	mn_recall_result_release(&r);
+}
+
 /* A store made by the first schema is migrated in place: its memories are
  * found by the new index, with their dates. */
 static void test_migration_rebuilds_the_index(void **state)
@@ -379,6 +406,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forget_and_reencode_keep_the_index_intact, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_large_store_common_words, setup, teardown),
 		cmocka_unit_test(test_migration_rebuilds_the_index),
 	};
 
