@@ -291,6 +291,8 @@ async function memories(id) {
   return view;
 }
 
+const since = () => (search.since ? `${search.since}T00:00:00.000Z` : '');
+
 async function runSearch(list) {
   let res;
   try {
@@ -298,28 +300,39 @@ async function runSearch(list) {
       const body = { query: search.query, limit: Number(search.limit) };
       if (search.type) body.type = search.type;
       if (search.project) body.project = search.project;
-      if (search.since) body.since = `${search.since}T00:00:00.000Z`;
+      if (search.since) body.since = since();
       res = await api('POST', 'recall', body);
-      if (search.category) res.memories = res.memories.filter((m) => m.category === search.category);
-    } else if (search.type || search.project || search.since) {
-      res = await api('GET', `memories?${q({ limit: search.limit, type: search.type, project: search.project, category: search.category, since: search.since ? `${search.since}T00:00:00.000Z` : '' })}`);
+      /* recall has no category filter: applied here when its results carry one */
+      if (search.category && res.memories.some((m) => 'category' in m)) res.memories = res.memories.filter((m) => m.category === search.category);
     } else {
-      /* the newest memories with their buffer category (mnemo audit) */
-      res = await api('GET', `experience?${q({ limit: search.limit, category: search.category })}`);
+      res = await api('GET', `memories?${q({ limit: search.limit, type: search.type, project: search.project, category: search.category, since: since() })}`);
     }
   } catch (e) {
     list.replaceChildren(el('p', { class: 'error' }, e.message));
     return;
   }
   search.result = res;
-  const rows = res.memories || res.items || [];
+  const rows = res.memories || [];
   const rated = res.query_id;
-  list.replaceChildren(
-    el('p', { class: 'muted' }, rated ? `${rows.length} recalled (query ${rated.slice(0, 8)}); rate what helped:` : `${rows.length} newest memories`),
+  const body = el('tbody', {}, rows.map((m) => memoryRow(m, rated)));
+  const count = el('p', { class: 'muted' }, rated ? `${rows.length} recalled (query ${rated.slice(0, 8)}); rate what helped:` : `${rows.length} newest memories`);
+  /* the list pages with its cursor */
+  const more = !rated && res.nextCursor && el('button', { type: 'button', class: 'secondary', id: 'more', onclick: async () => {
+    try {
+      const next = await api('GET', `memories?${q({ limit: search.limit, type: search.type, project: search.project, category: search.category, since: since(), cursor: res.nextCursor })}`);
+      search.result.memories.push(...next.memories);
+      body.append(...next.memories.map((m) => memoryRow(m, null)));
+      count.textContent = `${search.result.memories.length} newest memories`;
+      res.nextCursor = next.nextCursor;
+      if (!next.nextCursor) more.remove();
+    } catch (e) { toast(e.message, true); }
+  } }, 'Show more');
+  list.replaceChildren(count,
     el('table', { id: 'memory-table' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Memory'), el('th', {}, 'Category'), el('th', { class: 'num' }, 'EPR'),
         el('th', {}, 'Flags'), el('th', {}, rated ? 'Score' : 'Created'), rated && el('th', {}, 'Feedback'))),
-      el('tbody', {}, rows.map((m) => memoryRow(m, rated)))));
+      body),
+    more);
 }
 
 function memoryRow(m, queryId) {

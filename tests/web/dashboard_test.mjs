@@ -172,6 +172,18 @@ await check('memory browser: filters (project, category) narrow the list', async
   await page.select('#search-form select[name=category]', '');
 });
 
+await check('memory browser: the list pages with Show more', async () => {
+  await page.$eval('#search-form input[name=query]', (e) => { e.value = ''; });
+  await page.select('#search-form select[name=limit]', '10');
+  await page.click('#search-form button[type=submit]');
+  await page.waitForFunction(() => /^10 newest/.test(document.querySelector('#results p')?.textContent || ''), { timeout: T });
+  await page.click('#more');
+  await page.waitForFunction(() => document.querySelectorAll('#memory-table tbody tr').length > 10, { timeout: T });
+  const ids = await page.$$eval('#memory-table tbody tr', (trs) => trs.map((t) => t.dataset.id));
+  assert(new Set(ids).size === ids.length, 'a memory listed twice');
+  await page.select('#search-form select[name=limit]', '20');
+});
+
 await check('feedback from the browser', async () => {
   await page.type('#search-form input[name=query]', 'Redis cache latency');
   await page.click('#search-form button[type=submit]');
