@@ -568,10 +568,13 @@ int mn_curriculum_run(struct mn_ctx *a, volatile sig_atomic_t *stop, json_t **ou
 	if (limit > left)
 		limit = left;
 	if (limit <= 0) {
-		snprintf(reason, sizeof(reason),
-			 "the teacher budget is spent: %d call%s in the last 24 hours "
-			 "(learning.curriculum.max_calls_per_day %d)",
-			 used, used == 1 ? "" : "s", c->learning.curriculum.max_calls_per_day);
+		if (c->learning.curriculum.max_calls_per_day == 0)
+			snprintf(reason, sizeof(reason), "learning.curriculum.max_calls_per_day is 0");
+		else
+			snprintf(reason, sizeof(reason),
+				 "the teacher budget is spent: %d call%s in the last 24 hours "
+				 "(learning.curriculum.max_calls_per_day %d)",
+				 used, used == 1 ? "" : "s", c->learning.curriculum.max_calls_per_day);
 		p = phase_new("skipped", reason);
 		json_object_set_new(p, "waiting", json_integer(waiting));
 		json_object_set_new(p, "budget", budget_json(c, used, left));
