@@ -203,6 +203,7 @@ static void bench(struct mn_store *st, int size, int dim, int queries)
 		o.query_vec = q;
 		o.query_dim = dim;
 		o.vec_model = "bench-384";
+		o.vec_weight = 0.5;
 		t0 = now_ms();
 		if (mn_store_recall(st, &r, &o, &err))
 			goto fail;

@@ -51,6 +51,7 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 		vo.query_vec = qv;
 		vo.query_dim = a->cfg.embedding_dimensions;
 		vo.vec_model = a->cfg.embedding.model;
+		vo.vec_weight = a->cfg.embedding_weight;
 	}
 	ret = mn_store_recall(a->store, &r, &vo, err);
 	free(qv);

@@ -89,6 +89,7 @@ static const struct key keys[] = {
 	MODEL_KEYS(embedding, "none|openai"),
 	INT("embedding.dimensions", embedding_dimensions, 0, MN_CONFIG_EMBED_DIM_MAX),
 	INT("embedding.query_timeout_ms", embedding_query_timeout_ms, 50, 60000),
+	REAL("embedding.weight", embedding_weight, 0, 1),
 
 	SECTION("encoding"),
 	INT("encoding.max_input_chars", encoding.max_input_chars, 1, MN_LIMIT_TEXT_BYTES_MAX),
@@ -243,6 +244,7 @@ void mn_config_init(struct mn_config *c)
 	c->embedding.provider = mn_xstrdup("none");
 	c->embedding.timeout_s = 30;
 	c->embedding_query_timeout_ms = 2000;
+	c->embedding_weight = 0.5;
 
 	c->encoding.max_input_chars = 8000;
 	c->encoding.max_text_bytes = MN_LIMIT_TEXT_BYTES_DEFAULT;

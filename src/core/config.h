@@ -39,6 +39,8 @@ struct mn_config {
 	struct mn_model_cfg embedding;
 	int embedding_dimensions;       /* key embedding.dimensions [0 = unset] */
 	int embedding_query_timeout_ms; /* key embedding.query_timeout_ms [2000] */
+	double embedding_weight;        /* key embedding.weight [0.5]: the vector ranking's
+					 * weight in recall's rank fusion */
 	struct {
 		int max_input_chars;   /* [8000] */
 		int64_t max_text_bytes;/* [1048576] */

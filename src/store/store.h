@@ -170,6 +170,7 @@ struct mn_recall_opts {
 	const float *query_vec;
 	int query_dim;
 	const char *vec_model;
+	double vec_weight;    /* the vector ranking's weight in the fusion, 0..1 */
 	/* how the front ends present the results (mn_op_recall); the store
 	 * ignores them */
 	bool full;            /* the whole memory, not the compact form */

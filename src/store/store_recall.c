@@ -966,10 +966,11 @@ static void read_end(struct mn_store *st, bool own)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Reciprocal rank fusion of the lexical ranking in c (sorted) with the
- * vector candidates (docs/vectors.md): each list adds 1 / (60 + rank),
- * scaled so that first in both lists scores 1. A memory without a vector
- * keeps its lexical rank's share; one found only by meaning joins. */
+/* Weighted reciprocal rank fusion of the lexical ranking in c (sorted)
+ * with the vector candidates (docs/vectors.md): the lexical list adds
+ * 1 / (60 + rank), the vector list o->vec_weight / (60 + rank), scaled so
+ * that first in both lists scores 1. A memory without a vector keeps its
+ * lexical rank's share; one found only by meaning joins. */
 #define RRF_K 60.0
 #define VEC_CANDIDATES 100
 
@@ -1016,10 +1017,10 @@ static int fuse(struct mn_store *st, struct cand **cp, size_t *np, const struct 
 		}
 		x->vec = true;
 		x->sim = h[j].sim;
-		x->score += 1.0 / (RRF_K + (double)j + 1.0);
+		x->score += o->vec_weight / (RRF_K + (double)j + 1.0);
 	}
 	for (size_t i = 0; i < n; i++)
-		c[i].score *= (RRF_K + 1.0) / 2.0;
+		c[i].score *= (RRF_K + 1.0) / (1.0 + o->vec_weight);
 	if (n > 1)
 		qsort(c, n, sizeof(*c), by_score);
 	free(byrow);

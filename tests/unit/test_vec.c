@@ -503,7 +503,8 @@ static void test_recall_fuses_vectors_and_keeps_lexical(void **state)
 	int64_t c = remember(f, "zorblax is written without any vector yet", NULL);
 	int64_t ab[2] = { a, b };
 	struct mn_recall_opts o = {
-		.query = "zorblax", .limit = 10, .query_vec = q, .query_dim = DIM, .vec_model = "m"
+		.query = "zorblax", .limit = 10, .query_vec = q, .query_dim = DIM, .vec_model = "m",
+		.vec_weight = 0.5
 	};
 	bool saw_a = false, saw_c = false, saw_b = false;
 
@@ -532,6 +533,9 @@ static void test_recall_fuses_vectors_and_keeps_lexical(void **state)
 	assert_true(saw_a); /* by meaning only */
 	assert_true(saw_c); /* by its words, without a vector */
 	assert_false(saw_b);
+	/* at weight 0.5 the words' first beats the meaning's first */
+	assert_int_equal(r.items[0].rowid, c);
+	assert_int_equal(r.items[1].rowid, a);
 	mn_recall_result_release(&r);
 	/* without a query vector the same recall is lexical: a is not found */
 	o.query_vec = NULL;
