@@ -91,11 +91,14 @@ static void end_slot(struct mn_mcp_http *h, int i)
 		session_free(s);
 }
 
-/* A free slot, ending idle sessions to make room; -1 when all are busy. */
+/* A free slot: sessions idle for an hour are ended first; when the table
+ * is still full, the least recently used session not in use makes room
+ * (its client gets 404 and starts a new one, as the specification says).
+ * -1 when every session is in a request right now. */
 static int free_slot(struct mn_mcp_http *h)
 {
 	int64_t now = mn_time_mono_ms();
-	int found = -1;
+	int found = -1, oldest = -1;
 
 	for (int i = 0; i < MN_LIMIT_HTTP_SESSIONS; i++) {
 		struct session *s = h->slots[i];
@@ -103,9 +106,18 @@ static int free_slot(struct mn_mcp_http *h)
 		if (s && !s->refs && now - s->last_used > SESSION_IDLE_MS) {
 			mn_info("http", "MCP session %.8s... ended after an idle hour", s->id);
 			end_slot(h, i);
+			s = NULL;
 		}
-		if (!h->slots[i] && found < 0)
+		if (!s && found < 0)
 			found = i;
+		if (s && !s->refs && (oldest < 0 || s->last_used < h->slots[oldest]->last_used))
+			oldest = i;
+	}
+	if (found < 0 && oldest >= 0) {
+		mn_info("http", "MCP session %.8s... ended: %d sessions, it was the least recently "
+			"used", h->slots[oldest]->id, MN_LIMIT_HTTP_SESSIONS);
+		end_slot(h, oldest);
+		found = oldest;
 	}
 	return found;
 }
@@ -306,11 +318,10 @@ static void do_post(struct mn_mcp_http *h, const struct mn_req *req, struct mn_r
 		if (i < 0) {
 			session_free(fresh);
 			mn_buf_release(&out);
-			mn_warn("http", "MCP initialize refused: %d sessions in use",
+			mn_warn("http", "MCP initialize refused: all %d sessions are in a request",
 				MN_LIMIT_HTTP_SESSIONS);
 			rpc_error(resp, 503, MN_MCP_INTERNAL_ERROR,
-				  "Service Unavailable: too many MCP sessions; end one (DELETE "
-				  "/mcp) or retry later");
+				  "Service Unavailable: every MCP session is busy; retry later");
 			return;
 		}
 		mn_resp_header(resp, "Mcp-Session-Id", fresh->id);

@@ -426,6 +426,19 @@ def open_mode(url, mnemo):
     check("DELETE of a forgotten memory is 404 with forgotten false",
           st == 404 and js["error"]["forgotten"] is False, (st, js))
 
+    # ---- the session limit: the least recently used session makes room ----
+    st, first, _ = mcp_init(c)
+    last = None
+    for _ in range(260):
+        st, last, _ = mcp_init(c)
+        if st != 200:
+            break
+    check("260 sessions can be started (over the limit of 256)", st == 200, st)
+    st, _, js, _ = mcp_call(c, first, 1, "tools/list", {})
+    check("the least recently used session was ended (404: initialize again)", st == 404, st)
+    st, _, js, _ = mcp_call(c, last, 1, "tools/list", {})
+    check("the newest session works", st == 200, st)
+
 
 def token_mode(url, token):
     c = Client(url)
