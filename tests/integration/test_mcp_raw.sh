@@ -117,7 +117,8 @@ r = s.rpc(req(1, "initialize", {"protocolVersion": "2025-03-26", "capabilities":
 res = (r or {}).get("result", {})
 report("initialize echoes supported version", res.get("protocolVersion") == "2025-03-26", r)
 report("initialize capabilities and serverInfo",
-       res.get("capabilities") == {"tools": {"listChanged": False}}
+       res.get("capabilities") == {"tools": {"listChanged": False},
+                                   "resources": {"subscribe": False, "listChanged": False}}
        and res.get("serverInfo", {}).get("name") == "mnemo" and isinstance(res.get("instructions"), str), r)
 s.send('{"jsonrpc":"2.0","method":"notifications/initialized"}')
 r = s.rpc(req(2, "ping"))
@@ -131,7 +132,8 @@ report("2025-11-25 (the SDK's current revision) is negotiated", r["result"]["pro
 r = s.rpc(req(4, "tools/list"))
 tools = {t["name"]: t for t in r["result"]["tools"]}
 want = ["remember", "recall", "feedback", "amend", "forget", "status", "audit_encodings",
-        "train_model", "training_status", "model_versions"]
+        "train_model", "training_status", "model_versions", "list_memories", "get_memory",
+        "update_memory"]
 report("tools/list has every tool", sorted(tools) == sorted(want), sorted(tools))
 report("every tool has input and output schema",
        all(t["inputSchema"].get("type") == "object" and t["inputSchema"].get("additionalProperties") is False
