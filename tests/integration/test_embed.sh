@@ -18,7 +18,7 @@ start_fake() { # MODE [PORT]
 	i=0; while [ ! -s "$T/port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 	PORT=$(cat "$T/port")
 }
-stop_fake() { kill -9 "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
+stop_fake() { kill -9 "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; return 0; }
 vectors() { sqlite3 "$MNEMO_HOME/mnemo.db" "SELECT count(*) FROM memory_vectors WHERE model = '${1:-fake-embed}'"; }
 all_embedded() { [ "$(vectors "$@")" -eq "$(sqlite3 "$MNEMO_HOME/mnemo.db" "SELECT count(*) FROM raw_memories")" ]; }
 write_config() { # MODEL
