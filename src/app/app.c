@@ -310,6 +310,7 @@ json_t *mn_app_recall_item_json(const struct mn_memory *m, bool full, bool expla
 		json_object_set_new(o, "project",
 				    m->project ? json_string(m->project) : json_null());
 		json_object_set_new(o, "type", m->type ? json_string(m->type) : json_null());
+		json_object_set_new(o, "source", m->source ? json_string(m->source) : json_null());
 	}
 	json_object_set_new(o, "text", cut_text(text, RECALL_TEXT_MAX));
 	json_object_set_new(o, "matched",

@@ -159,7 +159,7 @@ check "hooks.after-style result file written" test -s "$MNEMO_HOME/training/requ
 "$MNEMO" remember --json "The zorblat in the backup job showed up again on host db-7, ticket 4242." >"$T/after.json" 2>>"$T/remember.err"
 i=0
 while [ $i -lt 150 ]; do
-	"$MNEMO" recall --json "ticket 4242" >"$T/rec.json"
+	"$MNEMO" recall --full --json "ticket 4242" >"$T/rec.json"
 	python3 -c "import json,sys; d=json.load(open('$T/rec.json')); sys.exit(0 if d['memories'] and d['memories'][0].get('encoder_version') and '4242' in d['memories'][0]['encoding']['content'] else 1)" && break
 	sleep 0.2; i=$((i+1))
 done
