@@ -14,6 +14,8 @@ if [ -f bench/learn.c ]; then
 	cc $CFL bench/learn.c "$B/libmnemo.a" $LIBS -o "$B/bench/learn"
 	MNEMO_LOG_LEVEL=warn "$B/bench/learn"
 fi
+cc $CFL bench/calibration.c "$B/libmnemo.a" $LIBS -o "$B/bench/calibration"
+MNEMO_LOG_LEVEL=warn "$B/bench/calibration"
 for b in bench/bench_*.sh; do [ -f "$b" ] && MNEMO_BIN="$PWD/$B/mnemo" sh "$b"; done
 if [ -f bench/bench_mcp.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_mcp.py; fi
 if [ -f bench/bench_http.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_http.py || true; fi

@@ -532,16 +532,41 @@ void mn_features_each_token(const char *s, size_t len, void (*fn)(void *payload,
 	}
 }
 
+/* Negations that open a scope: the next NEG_SCOPE words of the clause are
+ * negated ("no errors", "not critical", "didn't fail"), so their unigrams
+ * and error or success cues count the other way. */
+#define NEG_SCOPE 3
+
+static bool opens_negation(const char *s, size_t len)
+{
+	static const char *const w[] = { "not",  "no",   "never", "without", "none",
+					 "isn",  "doesn", "didn", "wasn",    "aren",
+					 "won",  "cannot", "nothing", "nor", "weren",
+					 "hasn", "haven", "can", NULL };
+
+	if (len < 2 || len > 7 || !strchr("acdhinw", lower(s[0])))
+		return false;
+	for (size_t i = 0; w[i]; i++)
+		if (w[i][0] == lower(s[0]) && w[i][1] == lower(s[1]) && !strncasecmp(s, w[i], len) &&
+		    !w[i][len])
+			return !(len == 3 && !strncasecmp(s, "can", 3)) ||
+			       (s[len] == '\'' && lower(s[len + 1]) == 't');
+	return false;
+}
+
 static void tokenize_sentence(struct mn_features_doc *d, size_t si)
 {
 	struct mn_features_sentence *s = &d->sents[si];
 	const char *t = d->text;
 	size_t i = s->off, end = (size_t)s->off + s->len;
+	unsigned neg_left = 0;
 
 	s->tok_begin = (uint32_t)d->n_toks;
 	s->cls = 0;
 	while (i < end) {
 		if (!is_word_byte((unsigned char)t[i])) {
+			if (t[i] == ',' || t[i] == ';' || t[i] == ':' || t[i] == '(')
+				neg_left = 0; /* the clause ends the scope */
 			i++;
 			continue;
 		}
@@ -567,12 +592,21 @@ static void tokenize_sentence(struct mn_features_doc *d, size_t si)
 		tk->sent = (uint32_t)si;
 		tk->hash = mn_features_token_hash(t + ts, i - ts, number);
 		tk->cls = number ? 0 : (uint8_t)class_of_hash(tk->hash);
+		if (i - ts == 3 && lower(t[ts]) == 'b' && lower(t[ts + 1]) == 'u' &&
+		    lower(t[ts + 2]) == 't')
+			neg_left = 0;
+		tk->negated = neg_left > 0;
+		if (neg_left)
+			neg_left--;
+		if (((tk->cls & MN_FEATURES_NEG) || i - ts <= 5) && opens_negation(t + ts, i - ts))
+			neg_left = NEG_SCOPE;
 		s->cls |= tk->cls;
 		if (number)
 			d->n_numbers++;
-		if (tk->cls & MN_FEATURES_ERR)
+		/* a negated failure word is a success cue and the reverse */
+		if (tk->cls & (tk->negated ? MN_FEATURES_OK : MN_FEATURES_ERR))
 			d->n_err++;
-		if (tk->cls & MN_FEATURES_OK)
+		if (tk->cls & (tk->negated ? MN_FEATURES_ERR : MN_FEATURES_OK))
 			d->n_ok++;
 		if (tk->cls & MN_FEATURES_DECIDE)
 			d->n_decide++;
@@ -845,6 +879,12 @@ static void add_char_ngrams(struct mn_features_vec *v, const struct mn_features_
 	}
 }
 
+/* The unigram of a token: a negated word is another word ("no errors"). */
+static uint64_t uni_hash(const struct mn_features_token *t)
+{
+	return t->negated ? t->hash ^ 0x6e65676174656421ULL /* "negated!" */ : t->hash;
+}
+
 void mn_features_doc_vector(struct mn_features_vec *out, const struct mn_features_params *p,
 			    const struct mn_features_doc *d)
 {
@@ -866,9 +906,9 @@ void mn_features_doc_vector(struct mn_features_vec *out, const struct mn_feature
 	uint32_t *count = mn_xcalloc(d->n_toks + 1, sizeof(*count));
 
 	for (size_t i = 0; i < d->n_toks; i++) {
-		size_t s = (size_t)(d->toks[i].hash & (cap - 1));
+		size_t s = (size_t)(uni_hash(&d->toks[i]) & (cap - 1));
 
-		while (seen[s] && d->toks[seen[s] - 1].hash != d->toks[i].hash)
+		while (seen[s] && uni_hash(&d->toks[seen[s] - 1]) != uni_hash(&d->toks[i]))
 			s = (s + 1) & (cap - 1);
 		if (seen[s]) {
 			count[seen[s] - 1]++;
@@ -883,7 +923,7 @@ void mn_features_doc_vector(struct mn_features_vec *out, const struct mn_feature
 		if (count[i]) {
 			float c = (float)count[i];
 
-			mn_features_vec_add(out, fam(t->hash, FAM_UNI, p->seed), c);
+			mn_features_vec_add(out, fam(uni_hash(t), FAM_UNI, p->seed), c);
 			if (t->alpha && !t->number && t->len >= 3 && t->len <= 24)
 				add_char_ngrams(out, p, d->text + t->off, t->len, W_CHAR * c);
 		}

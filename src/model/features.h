@@ -31,7 +31,7 @@
 /* Bumped whenever the features of a given text change; stored in model
  * files so that weights are never applied to features they were not
  * trained on. */
-#define MN_FEATURES_VERSION 1
+#define MN_FEATURES_VERSION 2 /* 2: negation scope */
 
 #define MN_FEATURES_DIM_BITS_MIN   10
 #define MN_FEATURES_DIM_BITS_MAX   24
@@ -74,6 +74,7 @@ struct mn_features_token {
 	uint8_t cls;       /* MN_FEATURES_* class bits */
 	bool number;       /* all digits */
 	bool alpha;        /* has a letter (char n-grams are taken) */
+	bool negated;      /* within three words after a negation, same clause */
 };
 
 struct mn_features_sentence {

@@ -72,6 +72,7 @@ const unsigned mn_student_space_outputs[N_SPACES] = { DOC_OUTPUTS, 1, 1 };
 
 /* Encoder output limits that are not in the model. */
 #define MAX_ENTITIES            12
+#define MIN_CONCEPTS            2 /* when the text has candidates */
 #define MAX_NUMBER_ENTITIES     4 /* of those, numbers */
 #define MAX_ACTIONS             4
 #define MAX_CAUSALITY           3
@@ -95,6 +96,8 @@ struct mn_student *mn_student_new(void)
 	}
 	for (size_t k = 0; k < N_SPACES; k++)
 		s->sp[k].n_out = mn_student_space_outputs[k];
+	for (size_t k = 0; k < N_CAL; k++)
+		s->cal[k].a = 1.0f;
 	return s;
 }
 
@@ -190,34 +193,29 @@ unsigned mn_student_argmax(const double *p, unsigned n)
 	return best;
 }
 
-/* Top-1 minus top-2 probability. */
-static double margin(const double *p, unsigned n)
+double mn_student_calibrate(const struct calibration *c, double p)
 {
-	double a = 0, b = 0;
+	const double lo = 1e-6;
 
-	for (unsigned k = 0; k < n; k++) {
-		if (p[k] > a) {
-			b = a;
-			a = p[k];
-		} else if (p[k] > b) {
-			b = p[k];
-		}
-	}
-	return a - b;
+	p = p < lo ? lo : p > 1 - lo ? 1 - lo : p;
+	return sigmoid((double)c->a * log(p / (1 - p)) + (double)c->b);
 }
 
-/* Confidence of an encoding (DESIGN §8): the smallest top-1 minus top-2
- * probability margin over the three classifiers, so one uncertain field
- * makes the whole encoding uncertain. */
-static double confidence_of(const double *sig, const double *tone, const double *out)
+/* The confidence of the three judgment fields (calibrated probabilities
+ * that a teacher gives the same value) and of all three together. */
+static void confidence_of(const struct mn_student *s, const double *const p[3],
+			  struct mn_student_confidence *out)
 {
-	double m = margin(sig, 4);
-	double t = margin(tone, 5);
-	double o = margin(out, 4);
+	static const unsigned n_out[3] = { 4, 5, 4 };
+	double prod = 1;
 
-	m = t < m ? t : m;
-	m = o < m ? o : m;
-	return m < 0 ? 0 : m > 1 ? 1 : m;
+	for (unsigned f = 0; f < 3; f++) {
+		double top = p[f][mn_student_argmax(p[f], n_out[f])];
+
+		out->field[f] = mn_student_calibrate(&s->cal[CAL_SIG + f], top);
+		prod *= out->field[f];
+	}
+	out->all = mn_student_calibrate(&s->cal[CAL_ALL], prod);
 }
 
 /* ---- serialisation (little-endian, see docs/model-format.md) ---- */
@@ -277,6 +275,11 @@ void mn_student_serialize(struct mn_buf *b, const struct mn_student *s)
 	put_u32(b, s->n_skipped);
 	put_u32(b, s->warm_start);
 	put_str(b, s->parent);
+	put_u32(b, s->n_calib);
+	for (size_t k = 0; k < N_CAL; k++) {
+		put_f32(b, s->cal[k].a);
+		put_f32(b, s->cal[k].b);
+	}
 	for (size_t h = 0; h < N_HEADS; h++) {
 		size_t n_labels = 0;
 
@@ -501,7 +504,7 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 	r.len = len;
 	r.off = MODEL_MAGIC_LEN;
 	version = get_u32(&r);
-	if (version != MODEL_FORMAT_VERSION) {
+	if (version != MODEL_FORMAT_VERSION && version != MODEL_FORMAT_V1) {
 		snprintf(msg, sizeof(msg), "model format version %u; this mnemo reads version %u",
 			 version, MODEL_FORMAT_VERSION);
 		return load_fail(err, MN_EVERSION, path, msg);
@@ -552,6 +555,15 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 	s->n_skipped = get_u32(&r);
 	s->warm_start = get_u32(&r);
 	get_str(&r, s->parent, MODEL_STR_MAX);
+	if (version >= 2) {
+		s->n_calib = get_u32(&r);
+		for (size_t k = 0; k < N_CAL; k++) {
+			s->cal[k].a = get_f32(&r);
+			s->cal[k].b = get_f32(&r);
+			if (fabsf(s->cal[k].a) > 1e3f || fabsf(s->cal[k].b) > 1e3f)
+				r.bad = true;
+		}
+	}
 	if (r.bad || s->max_concepts > 64 || s->max_summary_sentences > 64) {
 		ret = load_fail(err, MN_EINVAL, path, "bad header fields");
 		goto out;
@@ -627,7 +639,6 @@ struct encode_ctx {
 	const struct mn_student *s;
 	char *text; /* normalised content */
 	size_t len;
-	char *lower; /* ASCII-lowercased copy, for entity look-up */
 	struct mn_features_doc doc;
 	struct mn_features_vec vec;
 	double *sent_p;
@@ -695,6 +706,597 @@ static void fix_tail(struct mn_buf *b, size_t max_chars)
 		b->len = q;
 		b->data[q] = '\0';
 	}
+}
+
+/* ---- the student's own entities and phrase cuts ----
+ *
+ * Richer than the verifier's definitions (model/verify.c, which stay those
+ * of the reference evaluator): one entity per date, time, amount of money,
+ * quantity with its unit, version, path or name, as a careful person would
+ * list them. Everything is a span of the input. */
+
+struct espan {
+	size_t off, len;
+	const char *type;
+};
+
+struct word {
+	size_t off, len; /* stripped of surrounding punctuation */
+	size_t raw_end;  /* end of the whitespace-separated run */
+	bool initial;    /* first word of a sentence */
+	unsigned lx;     /* LX_* bits: the word lists it is in */
+};
+
+static bool is_dig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_up(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_alpha_c(char c)
+{
+	return (c >= 'a' && c <= 'z') || is_up(c);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_dig(s[i]))
+			return false;
+	return true;
+}
+
+static const char *const month_names[] = {
+	"jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
+	"june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october",
+	"nov", "november", "dec", "december", NULL,
+};
+
+static const char *const weekday_names[] = {
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", NULL,
+};
+
+static const char *const unit_words[] = {
+	"ms", "us", "ns", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute",
+	"minutes", "h", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "month",
+	"months", "year", "years", "b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib",
+	"bytes", "%", "percent", "rps", "qps", "req/s", "requests", "rows", "users", "files",
+	"lines", "tests", "cores", "cpus", "nodes", "pods", "replicas", "x", "times", "items",
+	"records", "connections", "retries", "attempts", "errors", "messages", "k", "m",
+	"ghz", "mhz", "kbps", "mbps", "gbps", "ops", "px", "pt", "usd", "eur", "dollars",
+	"euros", "points", "tokens", "workers", "threads", "instances", "servers", "machines",
+	NULL,
+};
+
+static const char *const money_units[] = { "usd", "eur", "gbp", "dollars", "euros", NULL };
+static const char *const scale_words[] = { "thousand", "million", "billion", "k", "m", NULL };
+
+/* Capitalised words that start sentences without being names. */
+static const char *const common_caps[] = {
+	"the", "a", "an", "this", "that", "these", "those", "we", "i", "it", "he", "she", "they",
+	"you", "our", "my", "your", "their", "its", "his", "her", "there", "here", "today",
+	"yesterday", "tomorrow", "tonight", "now", "then", "also", "after", "before", "when",
+	"while", "if", "but", "and", "or", "so", "because", "since", "as", "at", "on", "in",
+	"for", "from", "to", "with", "without", "by", "of", "no", "not", "yes", "ok", "okay",
+	"all", "some", "most", "every", "each", "both", "everything", "nothing", "someone",
+	"nobody", "everyone", "something", "maybe", "still", "just", "again", "next", "last",
+	"first", "finally", "meanwhile", "note", "todo", "fixme", "update", "status", "got",
+	"found", "saw", "made", "ran", "went", "had", "did", "was", "were", "is", "are", "will",
+	"can", "could", "should", "would", "need", "needs", "please", "thanks", "great", "good",
+	"bad", "new", "old", "one", "two", "three", "several", "many", "few", "more", "less",
+	"api", "url", "http", "https", "json", "yaml", "sql", "cpu", "ram", "utc", "eof", "tl",
+	"what", "why", "how", "where", "who", "which", "let", "lets", "once", "over", "under",
+	"fyi", "re", "per", "via", "any", "other", "another", "such", "only", "even", "well",
+	"however", "although", "though", "otherwise", "instead", "overall", "apparently",
+	"turns", "looks", "seems", "spent", "tried", "still", "never", "always", "sometimes",
+	NULL,
+};
+
+/* Verbs that follow a subject: a capitalised first word before one of
+ * these (or before a word in -ed) is a name ("Bob restarted...", "Redis ran
+ * out of memory"). */
+static const char *const subject_verbs[] = {
+	"is", "was", "are", "were", "has", "had", "have", "will", "would", "can", "could",
+	"should", "said", "says", "thinks", "wants", "asked", "asks", "told", "wrote",
+	"ran", "runs", "went", "got", "gets", "took", "takes", "made", "makes", "sent",
+	"built", "broke", "found", "left", "keeps", "kept", "uses", "needs", "seems",
+	"looks", "knows", "owns", "leads", "joined", "agreed", "and", "from", NULL,
+};
+
+static const char *const dangling_words[] = {
+	"a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or",
+	"but", "as", "into", "onto", "than", "that", "which", "who", "whose", "because", "so",
+	"after", "before", "while", "when", "is", "are", "was", "were", "be", "been", "being",
+	"has", "have", "had", "will", "would", "can", "could", "should", "our", "my", "its",
+	"their", "his", "her", "your", "this", "these", "those", "via", "per", "about", "over",
+	"under", "not", "no", "then", "if", "also", "since", "until", "between", "across",
+	"around", "through", "during", "without", "within", "against", "some", "any", "all",
+	"each", "every", "very", "too", "more", "most", "less", "just", "only", "still", "we",
+	"i", "it", "they", "he", "she", "you", NULL,
+};
+
+static const char *const clause_words[] = {
+	"and", "but", "because", "which", "so", "while", "when", "after", "since", "although",
+	"though", "whereas", "then", "until", "before", "unless", "where", NULL,
+};
+
+static const char *const ordinal_suffixes[] = { "st", "nd", "rd", "th", NULL };
+static const char *const time_suffixes[] = { "am", "pm", "utc", "gmt", NULL };
+static const char *const file_exts[] = {
+	"c",   "h",   "go",  "py",  "js",   "ts",   "md",  "rs",   "java", "rb",  "sh",  "sql",
+	"json", "yaml", "yml", "toml", "conf", "cfg", "ini", "log",  "txt",  "csv", "html", "css",
+	"cpp", "hpp", "tsx", "jsx", "lock", "xml", "env", "proto", NULL,
+};
+
+/* The word lists above as one hash table of lowercase words, each with a
+ * bit per list it is in, built once per process. */
+static const char *const *const lx_lists[] = {
+	month_names,   weekday_names,  unit_words,       money_units,   scale_words,
+	common_caps,   subject_verbs,  dangling_words,   clause_words,  ordinal_suffixes,
+	time_suffixes, file_exts,      NULL,
+};
+
+enum {
+	LX_MONTH = 1u << 0,
+	LX_WEEKDAY = 1u << 1,
+	LX_UNIT = 1u << 2,
+	LX_MONEY = 1u << 3,
+	LX_SCALE = 1u << 4,
+	LX_COMMON = 1u << 5,
+	LX_SUBJ = 1u << 6,
+};
+
+#define LX_SLOTS   2048
+#define LX_WORDMAX 15
+
+struct lx_slot {
+	char w[LX_WORDMAX + 1];
+	uint16_t bits;
+};
+
+static struct lx_slot lx_table[LX_SLOTS];
+static pthread_once_t lx_once = PTHREAD_ONCE_INIT;
+
+static size_t lx_slot_of(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)mn_ascii_lower(s[i])) * 16777619u;
+	return h & (LX_SLOTS - 1);
+}
+
+static void lx_build(void)
+{
+	for (size_t l = 0; lx_lists[l]; l++)
+		for (size_t i = 0; lx_lists[l][i]; i++) {
+			const char *w = lx_lists[l][i];
+			size_t n = strlen(w), k = lx_slot_of(w, n);
+
+			while (lx_table[k].bits && strcmp(lx_table[k].w, w))
+				k = (k + 1) & (LX_SLOTS - 1);
+			memcpy(lx_table[k].w, w, n + 1);
+			lx_table[k].bits |= (uint16_t)(1u << l);
+		}
+}
+
+/* Is (s, n) one of the lowercase words of list (one of lx_lists), ignoring
+ * ASCII case? */
+static unsigned lx_bits(const char *s, size_t n)
+{
+	if (!n || n > LX_WORDMAX)
+		return 0;
+	pthread_once(&lx_once, lx_build);
+	for (size_t k = lx_slot_of(s, n); lx_table[k].bits; k = (k + 1) & (LX_SLOTS - 1))
+		if (!strncasecmp(lx_table[k].w, s, n) && !lx_table[k].w[n])
+			return lx_table[k].bits;
+	return 0;
+}
+
+static bool ci_in(const char *s, size_t n, const char *const *list)
+{
+	size_t l = 0;
+
+	while (lx_lists[l] && lx_lists[l] != list)
+		l++;
+	return (lx_bits(s, n) >> l) & 1u;
+}
+
+/* Split s into words: whitespace-separated runs without the punctuation
+ * around them. */
+static size_t split_words(struct word *w, size_t cap, const char *s, size_t n)
+{
+	size_t k = 0, i = 0;
+	bool initial = true;
+
+	while (i < n && k < cap) {
+		size_t a, b, e;
+
+		while (i < n && (mn_ascii_space(s[i]) || s[i] == '\n')) {
+			if (s[i] == '\n')
+				initial = true;
+			i++;
+		}
+		if (i >= n)
+			break;
+		a = i;
+		while (i < n && !mn_ascii_space(s[i]) && s[i] != '\n')
+			i++;
+		e = i;
+		b = e;
+		while (a < b && strchr("([{\"'`<*", s[a]))
+			a++;
+		while (b > a && strchr(")]}\"'`>.,;:!?*", s[b - 1]))
+			b--;
+		if (b > a) {
+			w[k].off = a;
+			w[k].len = b - a;
+			w[k].raw_end = e;
+			w[k].initial = initial;
+			w[k].lx = lx_bits(s + a, b - a);
+			k++;
+		}
+		/* the next word starts a sentence after . ! ? (not after "v1." inside) */
+		initial = e > a && strchr(".!?", s[e - 1]) && !(e - a >= 2 && is_dig(s[e - 2]) && e < n &&
+								  is_dig(s[e]));
+	}
+	return k;
+}
+
+/* Nothing but punctuation other than ',' between word i and word j? */
+static bool adjacent(const char *s, const struct word *w, size_t i)
+{
+	for (size_t p = w[i].off + w[i].len; p < w[i].raw_end; p++)
+		if (s[p] != ',')
+			return false;
+	return true;
+}
+
+static bool is_time_word(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i < 2 && is_dig(s[i]))
+		i++;
+	if (!i || i >= n || s[i] != ':' || n < i + 3 || !is_dig(s[i + 1]) || !is_dig(s[i + 2]))
+		return false;
+	i += 3;
+	if (i + 3 <= n && s[i] == ':' && is_dig(s[i + 1]) && is_dig(s[i + 2]))
+		i += 3;
+	if (i + 2 == n && (!strncasecmp(s + i, "am", 2) || !strncasecmp(s + i, "pm", 2)))
+		i += 2;
+	return i == n;
+}
+
+static bool is_iso_date(const char *s, size_t n)
+{
+	return n >= 10 && all_digits(s, 4) && s[4] == '-' && all_digits(s + 5, 2) &&
+	       s[7] == '-' && all_digits(s + 8, 2) && (n == 10 || s[10] == 'T' || s[10] == 't');
+}
+
+static bool is_day_word(const char *s, size_t n)
+{
+	size_t d = 0;
+
+	while (d < n && is_dig(s[d]))
+		d++;
+	if (d < 1 || d > 2)
+		return false;
+	return d == n || (n - d == 2 && ci_in(s + d, 2, ordinal_suffixes));
+}
+
+static bool is_year_word(const char *s, size_t n)
+{
+	return n == 4 && all_digits(s, 4) && (s[0] == '1' || s[0] == '2');
+}
+
+/* A number: digits with , and . inside, a leading sign or currency
+ * excluded. *unit: the bytes after the number ("512MB" -> "MB"). */
+static bool number_prefix(const char *s, size_t n, size_t *num_len)
+{
+	size_t i = 0;
+
+	if (!n || !is_dig(s[0]))
+		return false;
+	while (i < n && (is_dig(s[i]) ||
+			 ((s[i] == '.' || s[i] == ',') && i + 1 < n && is_dig(s[i + 1]))))
+		i++;
+	*num_len = i;
+	return true;
+}
+
+static bool is_version_word(const char *s, size_t n)
+{
+	size_t i = 0, dots = 0;
+
+	if (n >= 2 && (s[0] == 'v' || s[0] == 'V') && is_dig(s[1]))
+		i = 1;
+	else if (!n || !is_dig(s[0]))
+		return false;
+	for (; i < n; i++) {
+		if (s[i] == '.' && i + 1 < n && is_dig(s[i + 1]))
+			dots++;
+		else if (!is_dig(s[i]) && !(dots && (s[i] == '-' || is_alpha_c(s[i]))))
+			return false;
+	}
+	return dots >= 1 && (s[0] == 'v' || s[0] == 'V' || dots >= 2);
+}
+
+static bool has_file_ext(const char *s, size_t n)
+{
+	const char *dot = memrchr(s, '.', n);
+
+	return dot && dot > s && is_alpha_c(s[0]) &&
+	       ci_in(dot + 1, n - (size_t)(dot + 1 - s), file_exts);
+}
+
+static bool is_path_word(const char *s, size_t n)
+{
+	const char *slash = memchr(s, '/', n);
+	bool alpha = false;
+
+	for (size_t i = 0; i < n; i++)
+		alpha |= is_alpha_c(s[i]);
+	if (!alpha)
+		return false;
+	if (slash && ci_in(s, n, unit_words))
+		return false; /* req/s */
+	if (slash && n >= 3 && (slash == s || slash[1] != '\0'))
+		return slash + 1 < s + n || slash == s;
+	return has_file_ext(s, n);
+}
+
+static bool is_capitalised(const char *s, size_t n)
+{
+	return n >= 2 && is_up(s[0]);
+}
+
+/* Is the word (s, n) written capitalised somewhere in text other than at
+ * the start of a sentence, and never in lowercase? */
+static bool capitalised_elsewhere(const char *text, size_t len, const char *s, size_t n)
+{
+	bool caps_inside = false;
+
+	for (const char *p = text; (p = memmem(p, len - (size_t)(p - text), s + 1, n - 1));
+	     p++) {
+		const char *w = p - 1;
+		size_t at;
+
+		if (w < text)
+			continue;
+		at = (size_t)(w - text);
+		if ((at && (is_alpha_c(text[at - 1]) || is_dig(text[at - 1]))) ||
+		    (at + n < len && (is_alpha_c(text[at + n]) || is_dig(text[at + n]))))
+			continue;
+		if (*w == mn_ascii_lower(s[0]))
+			return false;
+		if (*w != s[0])
+			continue;
+		{
+			size_t q = at;
+
+			while (q && mn_ascii_space(text[q - 1]))
+				q--;
+			if (q && !strchr(".!?\n", text[q - 1]))
+				caps_inside = true;
+		}
+	}
+	return caps_inside;
+}
+
+static size_t add_span(struct espan *out, size_t n, size_t cap, size_t off, size_t len,
+		       const char *type)
+{
+	if (n < cap && len) {
+		out[n].off = off;
+		out[n].len = len;
+		out[n].type = type;
+		n++;
+	}
+	return n;
+}
+
+#define SCAN_WORDS 256
+
+/* Entities of (s, n) in text order, at most cap; text is the whole input
+ * (for capitalisation statistics). */
+static size_t scan_entities(struct espan *out, size_t cap, const char *s, size_t n,
+			    const char *text, size_t text_len)
+{
+	struct word w[SCAN_WORDS];
+	size_t nw = split_words(w, SCAN_WORDS, s, n), k = 0;
+
+	for (size_t i = 0; i < nw && k < cap;) {
+		const char *ws = s + w[i].off;
+		size_t wl = w[i].len, j = i + 1, num;
+		const struct word *nx = i + 1 < nw ? &w[i + 1] : NULL;
+		bool nx_adj = nx && adjacent(s, w, i);
+
+#define NXT(fn) (nx && nx_adj && fn(s + nx->off, nx->len))
+#define SPAN_TO(last, type)                                                              \
+	do {                                                                             \
+		k = add_span(out, k, cap, w[i].off, w[last].off + w[last].len - w[i].off, \
+			     type);                                                      \
+		j = (last) + 1;                                                          \
+	} while (0)
+		if (is_iso_date(ws, wl)) {
+			SPAN_TO(NXT(is_time_word) ? i + 1 : i, "date");
+		} else if (is_time_word(ws, wl)) {
+			SPAN_TO(nx && nx_adj && ci_in(s + nx->off, nx->len, time_suffixes)
+					? i + 1
+					: i,
+				"time");
+		} else if ((w[i].lx & LX_MONTH) && is_up(ws[0])) {
+			size_t last = i;
+
+			if (NXT(is_day_word)) {
+				last = i + 1;
+				if (last + 1 < nw && adjacent(s, w, last) &&
+				    is_year_word(s + w[last + 1].off, w[last + 1].len))
+					last++;
+			} else if (NXT(is_year_word)) {
+				last = i + 1;
+			}
+			/* "May" alone is a verb as often as a month */
+			if (last > i || wl > 3 || strncasecmp(ws, "may", 3))
+				SPAN_TO(last, "date");
+		} else if ((w[i].lx & LX_WEEKDAY) && is_up(ws[0])) {
+			SPAN_TO(i, "date");
+		} else if (is_day_word(ws, wl) && nx && nx_adj &&
+			   (nx->lx & LX_MONTH) && is_up(s[nx->off])) {
+			size_t last = i + 1;
+
+			if (last + 1 < nw && adjacent(s, w, last) &&
+			    is_year_word(s + w[last + 1].off, w[last + 1].len))
+				last++;
+			SPAN_TO(last, "date");
+		} else if ((ws[0] == '$' || !strncmp(ws, "\xE2\x82\xAC", 3) ||
+			    !strncmp(ws, "\xC2\xA3", 2)) &&
+			   wl > 1) {
+			size_t skip = ws[0] == '$' ? 1 : ws[0] == '\xC2' ? 2 : 3;
+
+			if (skip < wl && is_dig(ws[skip]))
+				SPAN_TO(nx && nx_adj && (nx->lx & LX_SCALE) ? i + 1 : i, "money");
+		} else if (is_version_word(ws, wl)) {
+			SPAN_TO(i, "version");
+		} else if (number_prefix(ws, wl, &num)) {
+			if (num < wl) {
+				/* "512MB", "30s", "99.9%", "3x" */
+				bool unit = ci_in(ws + num, wl - num, unit_words);
+
+				if (unit)
+					SPAN_TO(i, "quantity");
+				else if (is_path_word(ws, wl))
+					SPAN_TO(i, "file");
+			} else if (nx && nx_adj && (nx->lx & LX_MONEY)) {
+				SPAN_TO(i + 1, "money");
+			} else if (nx && nx_adj && (nx->lx & LX_UNIT)) {
+				SPAN_TO(i + 1, "quantity");
+			} else {
+				SPAN_TO(i, "number");
+			}
+		} else if (is_path_word(ws, wl)) {
+			SPAN_TO(i, "file");
+		} else if (is_capitalised(ws, wl) &&
+			   !(w[i].lx & (LX_COMMON | LX_MONTH | LX_WEEKDAY))) {
+			/* a run of capitalised words, or one with a version after it */
+			size_t last = i;
+			bool name = true;
+
+			while (last + 1 < nw && last - i < 3 && adjacent(s, w, last) &&
+			       s[w[last].raw_end - 1] != ',' &&
+			       is_capitalised(s + w[last + 1].off, w[last + 1].len) &&
+			       !(w[last + 1].lx & LX_COMMON))
+				last++;
+			if (w[i].initial && last == i) {
+				const char *v = nx ? s + nx->off : "";
+				size_t vl = nx ? nx->len : 0;
+				bool ed = wl > 3 && (!strncasecmp(ws + wl - 2, "ed", 2) ||
+						     !strncasecmp(ws + wl - 3, "ing", 3) ||
+						     !strncasecmp(ws + wl - 2, "ly", 2));
+				bool verb_next = vl > 3 && !strncasecmp(v + vl - 2, "ed", 2);
+
+				verb_next |= nx && (nx->lx & LX_SUBJ);
+				name = !ed && (verb_next ||
+					       capitalised_elsewhere(text, text_len, ws, wl));
+			}
+			if (name && last + 1 < nw && adjacent(s, w, last) &&
+			    is_version_word(s + w[last + 1].off, w[last + 1].len) == false &&
+			    number_prefix(s + w[last + 1].off, w[last + 1].len, &num) &&
+			    num == w[last + 1].len && memchr(s + w[last + 1].off, '.', num)) {
+				SPAN_TO(last + 1, "version"); /* "Python 3.11" */
+			} else if (name) {
+				bool acronym = true;
+
+				for (size_t q = 0; q < wl; q++)
+					acronym &= !(ws[q] >= 'a' && ws[q] <= 'z');
+				if (!(acronym && last == i && wl < 3))
+					SPAN_TO(last, "name");
+				else
+					j = last + 1;
+			} else {
+				j = last + 1;
+			}
+		} else if (memchr(ws, '_', wl) && is_alpha_c(ws[0]) && wl >= 4) {
+			SPAN_TO(i, "name"); /* pg_dump, user_id */
+		}
+#undef NXT
+#undef SPAN_TO
+		i = j;
+	}
+	return k;
+}
+
+/* A span strictly around byte pos, or NULL. */
+static const struct espan *span_around(const struct espan *sp, size_t n, size_t pos)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sp[i].off < pos && pos < sp[i].off + sp[i].len)
+			return &sp[i];
+	return NULL;
+}
+
+/* Byte length of s cut to a complete phrase of at most max_chars
+ * characters: the whole of s when it fits; else at the last clause break
+ * (",;:" or a conjunction) that keeps a third of the limit, else at a word
+ * boundary; never inside a date, amount or name; without a dangling
+ * article, preposition or conjunction at the end. */
+static size_t cut_phrase(const char *s, size_t len, size_t max_chars, const char *text,
+			 size_t text_len)
+{
+	struct espan sp[32];
+	size_t q, nsp, min_keep, best = 0, scan_len;
+
+	if (mn_text_utf8_chars(s, len) <= max_chars)
+		return len;
+	q = mn_features_cut_words(s, len, max_chars);
+	scan_len = q + 64 < len ? mn_text_utf8_cut(s, len, q + 64) : len;
+	nsp = scan_entities(sp, 32, s, scan_len, text, text_len);
+	for (int guard = 0; guard < 4; guard++) {
+		const struct espan *e = span_around(sp, nsp, q);
+
+		if (!e)
+			break;
+		q = e->off;
+	}
+	min_keep = mn_text_utf8_prefix(s, len, max_chars / 3);
+	for (size_t i = min_keep + 1; i < q; i++) {
+		if (span_around(sp, nsp, i))
+			continue;
+		if (strchr(",;:", s[i - 1]) && mn_ascii_space(s[i]))
+			best = i - 1;
+		else if (s[i] == '(' && mn_ascii_space(s[i - 1]))
+			best = i;
+		else if (mn_ascii_space(s[i - 1]) && is_alpha_c(s[i])) {
+			size_t e = i;
+
+			while (e < q && is_alpha_c(s[e]))
+				e++;
+			if (e < q && mn_ascii_space(s[e]) && ci_in(s + i, e - i, clause_words))
+				best = i - 1;
+		}
+	}
+	if (best)
+		q = best;
+	for (int guard = 0; guard < 16; guard++) {
+		size_t a;
+
+		while (q && (mn_ascii_space(s[q - 1]) || strchr(",;:-(", s[q - 1])))
+			q--;
+		a = q;
+		while (a && !mn_ascii_space(s[a - 1]))
+			a--;
+		if (!a || !ci_in(s + a, q - a, dangling_words))
+			break;
+		q = a;
+	}
+	return q ? q : mn_features_cut_words(s, len, max_chars);
 }
 
 struct ranked {
@@ -803,7 +1405,7 @@ static void build_summary(struct encode_ctx *c, struct mn_buf *summary, struct m
 		const struct mn_features_sentence *best = &d->sents[order[0]];
 		const char *s = c->text + best->off;
 
-		mn_buf_add(gist, s, mn_features_cut_words(s, best->len, MN_ENCODING_GIST_MAX));
+		mn_buf_add(gist, s, cut_phrase(s, best->len, MN_ENCODING_GIST_MAX, c->text, c->len));
 		fix_tail(gist, MN_ENCODING_GIST_MAX);
 	}
 	free(order);
@@ -824,7 +1426,9 @@ static json_t *build_concepts(struct encode_ctx *c, json_t **topics)
 	for (size_t k = 0; k < n && k < c->s->max_concepts; k++) {
 		const struct mn_features_candidate *cd = &d->cands[order[k]];
 
-		if (c->cand_p[order[k]] < c->s->concept_threshold)
+		/* under the threshold only to keep the list from being empty */
+		if (c->cand_p[order[k]] < c->s->concept_threshold &&
+		    (k >= MIN_CONCEPTS || k >= n))
 			break;
 		json_t *topic = json_object(), *term = json_string_nocheck(cd->term);
 
@@ -853,81 +1457,55 @@ static const struct mn_features_sentence *sentence_at(const struct mn_features_d
 	return lo < d->n_sents && d->sents[lo].off <= pos ? &d->sents[lo] : NULL;
 }
 
-static const char *entity_type(const struct mn_entities *e, size_t i)
-{
-	const char *s = e->items[i];
-	const char *dot;
-
-	if (i < e->n_numbers)
-		return "number";
-	if (s[0] == 'v' && s[1] >= '0' && s[1] <= '9' && !strchr(s, '/'))
-		return "version";
-	dot = strrchr(s, '.');
-	if (strchr(s, '/') || (dot && dot != s && dot[1]))
-		return "file";
-	return "name";
-}
-
-/* One structured entity: the input's own spelling when the (folded) entity
- * is found in the ASCII-lowercased text, with its sentence as context. */
-static json_t *entity_json(struct encode_ctx *c, const struct mn_entities *e, size_t i)
-{
-	const char *item = e->items[i];
-	size_t n = strlen(item);
-	const char *hit = n ? memmem(c->lower, c->len, item, n) : NULL;
-	const char *name = item, *ctx = "";
-	size_t ctx_len = 0;
-	json_t *o = json_object();
-
-	if (hit) {
-		size_t pos = (size_t)(hit - c->lower);
-		const struct mn_features_sentence *st = sentence_at(&c->doc, pos);
-
-		name = c->text + pos;
-		if (st) {
-			ctx = c->text + st->off;
-			ctx_len = mn_features_cut_words(ctx, st->len, CONTEXT_CHARS);
-		}
-	}
-	json_object_set_new_nocheck(o, "name", jstrn(name, n));
-	json_object_set_new_nocheck(o, "type", json_string_nocheck(entity_type(e, i)));
-	json_object_set_new_nocheck(o, "context",
-				    ctx_len ? jstrn(ctx, ctx_len) : json_incref(c->empty));
-	return o;
-}
-
-/* The verifier's entities of the summary (the key sentences; the gist is
+/* The student's entities of the summary (the key sentences; the gist is
  * cut from the best of them), so the cost does not grow with the input;
- * the content keeps every entity of the input for EPR. */
+ * the content keeps every entity of the input. Each with its sentence of
+ * the input as context. */
 static json_t *build_entities(struct encode_ctx *c, const struct mn_buf *summary)
 {
-	struct mn_entities e;
+	struct espan sp[MAX_ENTITIES * 3];
+	size_t n = scan_entities(sp, MAX_ENTITIES * 3, summary->data, summary->len, c->text, c->len);
+	size_t n_taken = 0, n_numbers = 0, last_off = SIZE_MAX, last_len = 0;
 	json_t *arr = json_array();
-	const char *taken[MAX_ENTITIES];
-	size_t n_taken = 0;
 
-	mn_verify_entities(&e, summary->data, summary->len);
-	/* names, paths and versions first, then numbers; the verifier keeps
-	 * "Redis" and "redis" apart, their folded forms are one entity here */
-	for (size_t pass = 0; pass < 2; pass++) {
-		size_t from = pass ? 0 : e.n_numbers, to = pass ? e.n_numbers : e.n;
+	for (size_t i = 0; i < n && n_taken < MAX_ENTITIES; i++) {
+		const char *name = summary->data + sp[i].off, *hit, *ctx = "";
+		size_t ctx_len = 0;
+		bool dup = false;
+		json_t *o;
 
-		size_t cap = pass ? n_taken + MAX_NUMBER_ENTITIES : MAX_ENTITIES;
+		if (!strcmp(sp[i].type, "number") && n_numbers >= MAX_NUMBER_ENTITIES)
+			continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = sp[k].len == sp[i].len &&
+			      !strncasecmp(summary->data + sp[k].off, name, sp[i].len);
+		if (dup)
+			continue;
+		hit = memmem(c->text, c->len, name, sp[i].len);
+		if (hit) {
+			const struct mn_features_sentence *st =
+				sentence_at(&c->doc, (size_t)(hit - c->text));
 
-		if (cap > MAX_ENTITIES)
-			cap = MAX_ENTITIES;
-		for (size_t i = from; i < to && n_taken < cap; i++) {
-			bool dup = false;
-
-			for (size_t k = 0; k < n_taken && !dup; k++)
-				dup = !strcmp(taken[k], e.items[i]);
-			if (dup)
-				continue;
-			taken[n_taken++] = e.items[i];
-			json_array_append_new(arr, entity_json(c, &e, i));
+			if (st) {
+				/* entities share sentences: cut each one once */
+				ctx = c->text + st->off;
+				if (st->off != last_off) {
+					last_off = st->off;
+					last_len = cut_phrase(ctx, st->len, CONTEXT_CHARS, c->text,
+							      c->len);
+				}
+				ctx_len = last_len;
+			}
 		}
+		o = json_object();
+		json_object_set_new_nocheck(o, "name", jstrn(name, sp[i].len));
+		json_object_set_new_nocheck(o, "type", json_string_nocheck(sp[i].type));
+		json_object_set_new_nocheck(o, "context",
+					    ctx_len ? jstrn(ctx, ctx_len) : json_incref(c->empty));
+		json_array_append_new(arr, o);
+		n_taken++;
+		n_numbers += !strcmp(sp[i].type, "number");
 	}
-	mn_entities_release(&e);
 	return arr;
 }
 
@@ -1030,7 +1608,6 @@ static json_t *build_causality(struct encode_ctx *c)
 static void encode_release(struct encode_ctx *c)
 {
 	free(c->text);
-	free(c->lower);
 	free(c->sent_p);
 	free(c->cand_p);
 	mn_features_doc_release(&c->doc);
@@ -1046,24 +1623,35 @@ double mn_student_round_to(double x, double unit)
 int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_confidence,
 		      const char *content, size_t len, const char *source, const char *type)
 {
+	struct mn_student_confidence conf;
+	int ret = mn_student_encode_detail(s, out_enc, &conf, content, len, source, type);
+
+	if (out_confidence)
+		*out_confidence = ret ? 0 : conf.all;
+	return ret;
+}
+
+int mn_student_encode_detail(const struct mn_student *s, json_t **out_enc,
+			     struct mn_student_confidence *out_conf, const char *content,
+			     size_t len, const char *source, const char *type)
+{
 	struct encode_ctx c;
 	struct mn_buf summary = MN_BUF_INIT, gist = MN_BUF_INIT;
-	double p_sig[4], p_tone[5], p_out[4], sal, conf;
+	double p_sig[4], p_tone[5], p_out[4], sal;
+	const double *const probs[3] = { p_sig, p_tone, p_out };
+	struct mn_student_confidence conf;
 	json_t *enc, *sc, *topics, *concepts;
 
 	if (out_enc)
 		*out_enc = NULL;
-	if (out_confidence)
-		*out_confidence = 0;
+	if (out_conf)
+		memset(out_conf, 0, sizeof(*out_conf));
 	if (!s || !out_enc || (!content && len))
 		return MN_EINVAL;
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	c.empty = json_string_nocheck("");
 	c.text = mn_features_normalize(content ? content : "", len, &c.len);
-	c.lower = mn_xmalloc(c.len + 1);
-	for (size_t i = 0; i <= c.len; i++)
-		c.lower[i] = mn_ascii_lower(c.text[i]);
 	mn_features_vec_init(&c.vec, s->fp.dim_bits);
 	mn_features_doc_init(&c.doc);
 	mn_features_analyze(&c.doc, c.text, c.len, source, type);
@@ -1075,7 +1663,7 @@ int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_
 	mn_student_head_probs(c.doc_score + mn_student_heads[HEAD_OUTCOME].out_off, 4, p_out);
 	sal = c.doc_score[mn_student_heads[HEAD_SAL].out_off];
 	sal = mn_student_round_to(sal < 0 ? 0 : sal > 1 ? 1 : sal, 0.01);
-	conf = confidence_of(p_sig, p_tone, p_out);
+	confidence_of(s, probs, &conf);
 
 	score_sentences(&c);
 	score_candidates(&c);
@@ -1104,8 +1692,8 @@ int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_
 	json_object_set_new_nocheck(enc, "salience", json_real(sal));
 
 	*out_enc = enc;
-	if (out_confidence)
-		*out_confidence = conf;
+	if (out_conf)
+		*out_conf = conf;
 	mn_buf_release(&summary);
 	mn_buf_release(&gist);
 	encode_release(&c);

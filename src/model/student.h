@@ -40,11 +40,27 @@ const char *mn_student_version(const struct mn_student *s);
 /* Encode (content, len) as the model sees it (the caller has already cut
  * it with mn_prompt_input_len). *out_enc: new reference, the ten keys of
  * §4, schema-compliant for any input bytes (invalid UTF-8 is repaired).
- * *out_confidence (may be NULL): the smallest top-1 minus top-2 probability
- * margin of the three classifiers, in [0,1]. source and type may be NULL.
- * MN_EINVAL only for NULL arguments (content may be NULL when len is 0). */
+ * *out_confidence (may be NULL): the calibrated probability that a teacher
+ * agrees with all three judgment fields (mn_student_confidence.all).
+ * source and type may be NULL. MN_EINVAL only for NULL arguments (content
+ * may be NULL when len is 0). */
 int mn_student_encode(const struct mn_student *s, json_t **out_enc, double *out_confidence,
 		      const char *content, size_t len, const char *source, const char *type);
+
+/* The student's confidence in its judgment fields, as probabilities that a
+ * teacher gives the same value, calibrated at training time on held-out
+ * predictions (docs/builtin-student.md, "Calibration"). A model of format 1 is uncalibrated: its
+ * probabilities are the classifiers' own. */
+struct mn_student_confidence {
+	double field[3]; /* significance, emotional_tone, outcome */
+	double all;      /* all three agree: the encoding's confidence */
+};
+
+/* mn_student_encode with the confidence of each field (out_conf may be
+ * NULL). */
+int mn_student_encode_detail(const struct mn_student *s, json_t **out_enc,
+			     struct mn_student_confidence *out_conf, const char *content,
+			     size_t len, const char *source, const char *type);
 
 /* mn_eval_encode_fn (evalset.h) for a loaded builtin student (payload =
  * the struct mn_student). */

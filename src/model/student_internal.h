@@ -16,7 +16,8 @@
 
 #define MODEL_MAGIC          "MNSTUDNT"
 #define MODEL_MAGIC_LEN      8
-#define MODEL_FORMAT_VERSION 1u
+#define MODEL_FORMAT_VERSION 2u /* 2 added the calibration section */
+#define MODEL_FORMAT_V1      1u /* still read: uncalibrated */
 #define MODEL_DIM_BITS       18u
 #define MODEL_HASH_SEED      0x6d6e656d6f2d7331ULL /* "mnemo-s1" */
 #define MODEL_STR_MAX        128
@@ -46,6 +47,17 @@ extern const struct head_def mn_student_heads[N_HEADS];
 #define DOC_OUTPUTS 14
 extern const unsigned mn_student_space_outputs[N_SPACES];
 
+/* Calibration (Platt scaling): P(a teacher agrees) = sigmoid(a * logit(raw)
+ * + b), with raw the head's top-1 probability for the three judgment heads
+ * and the product of their calibrated probabilities for CAL_ALL. Fitted by
+ * the trainer on held-out (cross-fitted) predictions; a = 1, b = 0 is the
+ * identity (an uncalibrated model). */
+enum { CAL_SIG, CAL_TONE, CAL_OUTCOME, CAL_ALL, N_CAL };
+
+struct calibration {
+	float a, b;
+};
+
 struct space_weights {
 	/* Row look-up by rank: a bit per dimension (set when it has a row) and
 	 * the number of rows before each 64-bit word; 48 KiB for 2^18
@@ -65,6 +77,8 @@ struct mn_student {
 	float concept_threshold, sentence_threshold;
 	uint32_t max_concepts, max_summary_sentences;
 	float head_c[N_HEADS], head_p[N_HEADS];
+	struct calibration cal[N_CAL];
+	uint32_t n_calib; /* held-out predictions behind cal; 0 = identity */
 	/* training metadata */
 	uint64_t train_seed;
 	uint32_t n_train, n_valid, n_skipped, warm_start;
@@ -103,6 +117,8 @@ void mn_student_space_score(const struct space_weights *w, const uint32_t *idx, 
 void mn_student_head_probs(const float *score, unsigned n, double *p);
 unsigned mn_student_argmax(const double *p, unsigned n);
 double mn_student_round_to(double x, double unit);
+/* sigmoid(c->a * logit(p) + c->b), p clamped away from 0 and 1. */
+double mn_student_calibrate(const struct calibration *c, double p);
 /* The model file's bytes (docs/model-format.md), checksum included. */
 void mn_student_serialize(struct mn_buf *b, const struct mn_student *s);
 /* sha256 and version string of the model file's bytes. */

@@ -721,6 +721,195 @@ static int train_space(struct mn_student *s, const struct trainset *ts, unsigned
 	return ret;
 }
 
+/* ---- calibration (docs/student.md) ---- */
+
+#define CAL_FOLDS    5  /* cross-fitting folds */
+#define CAL_MIN_ROWS 20 /* fewer rows: the model stays uncalibrated */
+#define CAL_EPS_FACTOR 10.0
+
+/* Fit P(y) = sigmoid(a x + b) by Newton's method on the log loss with
+ * Platt's smoothed targets (Platt 1999; Lin, Lin and Weng 2007), so a
+ * perfectly separated sample does not give an infinite slope. */
+static void platt_fit(struct calibration *c, const double *x, const bool *y, size_t n)
+{
+	double a = 1, b = 0, n_pos = 0, t_pos, t_neg, f_old = INFINITY;
+
+	for (size_t i = 0; i < n; i++)
+		n_pos += y[i];
+	t_pos = (n_pos + 1) / (n_pos + 2);
+	t_neg = 1 / ((double)n - n_pos + 2);
+	for (int it = 0; it < 100; it++) {
+		double g_a = 0, g_b = 0, h_aa = 1e-9, h_ab = 0, h_bb = 1e-9, f = 0, det, da, db;
+		double step = 1;
+		int halvings;
+
+		for (size_t i = 0; i < n; i++) {
+			double t = y[i] ? t_pos : t_neg, z = a * x[i] + b;
+			double p = 1 / (1 + exp(-z)), w = p * (1 - p);
+
+			/* log loss, stable for large |z| */
+			f += (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - t * z;
+			g_a += (p - t) * x[i];
+			g_b += p - t;
+			h_aa += w * x[i] * x[i];
+			h_ab += w * x[i];
+			h_bb += w;
+		}
+		if (fabs(f_old - f) < 1e-10 * (1 + fabs(f)))
+			break;
+		f_old = f;
+		det = h_aa * h_bb - h_ab * h_ab;
+		if (!(det > 1e-12))
+			break;
+		da = (h_bb * g_a - h_ab * g_b) / det;
+		db = (h_aa * g_b - h_ab * g_a) / det;
+		/* backtracking: take the largest halving of the step that
+		 * lowers the loss */
+		for (halvings = 0; halvings < 20; halvings++, step /= 2) {
+			double na = a - step * da, nb = b - step * db, nf = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				double t = y[i] ? t_pos : t_neg, z = na * x[i] + nb;
+
+				nf += (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - t * z;
+			}
+			if (nf <= f) {
+				a = na;
+				b = nb;
+				break;
+			}
+		}
+		if (halvings == 20)
+			break;
+	}
+	c->a = (float)a;
+	c->b = (float)b;
+}
+
+static double logit_clamped(double p)
+{
+	const double lo = 1e-6;
+
+	p = p < lo ? lo : p > 1 - lo ? 1 - lo : p;
+	return log(p / (1 - p));
+}
+
+/* Cross-fitted calibration of the three judgment heads and of their
+ * joint: the doc rows are split into CAL_FOLDS folds (row i in fold
+ * i % CAL_FOLDS); the heads are trained on the other folds and their top-1
+ * probability on each held-out row is compared with its label. Those
+ * held-out pairs fit one Platt scaling per head, then one for "all three
+ * agree" over the product of the calibrated heads. */
+static int fit_calibration(struct mn_student *s, const struct trainset *ts, uint64_t seed,
+			   struct mn_err *err)
+{
+	static const unsigned heads[3] = { HEAD_SIG, HEAD_TONE, HEAD_OUTCOME };
+	const struct exset *es = &ts->sp[SPACE_DOC];
+	size_t n = es->n, n_out = DOC_OUTPUTS;
+	struct compact cm = { NULL, NULL, 0 };
+	struct problem_buf pb = { NULL, NULL, { 0, 0, NULL, NULL, 0 } };
+	struct problem_buf fold = { NULL, NULL, { 0, 0, NULL, NULL, 0 } };
+	double *W = NULL, B[MODEL_MAX_OUT], *x[N_CAL], *y_sub[3];
+	bool *ok[N_CAL];
+	int ret = 0;
+
+	for (size_t k = 0; k < N_CAL; k++) {
+		s->cal[k].a = 1.0f;
+		s->cal[k].b = 0.0f;
+	}
+	s->n_calib = 0;
+	if (n < CAL_MIN_ROWS)
+		return 0;
+	compact_build(&cm, &es->pool, s->fp.dim_bits);
+	problem_build(&pb, es, &cm);
+	W = mn_xmalloc((cm.n * n_out + 1) * sizeof(*W));
+	fold.x = mn_xmalloc((n + 1) * sizeof(struct feature_node *));
+	for (size_t k = 0; k < N_CAL; k++) {
+		x[k] = mn_xcalloc(n + 1, sizeof(*x[k]));
+		ok[k] = mn_xcalloc(n + 1, sizeof(*ok[k]));
+	}
+	for (size_t f = 0; f < 3; f++)
+		y_sub[f] = mn_xmalloc((n + 1) * sizeof(*y_sub[f]));
+	for (size_t fo = 0; fo < CAL_FOLDS && !ret; fo++) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i % CAL_FOLDS == fo)
+				continue;
+			fold.x[m] = pb.x[i];
+			for (size_t f = 0; f < 3; f++)
+				y_sub[f][m] = ts->y[heads[f]][i];
+			m++;
+		}
+		fold.prob = pb.prob;
+		fold.prob.l = (int)m;
+		fold.prob.x = fold.x;
+		memset(W, 0, (cm.n * n_out + 1) * sizeof(*W));
+		memset(B, 0, sizeof(B));
+		for (size_t f = 0; f < 3 && !ret; f++) {
+			/* a looser stopping tolerance than the shipped heads': the
+			 * fold models only estimate how often the heads are right */
+			struct head_def hd = mn_student_heads[heads[f]];
+
+			hd.eps *= CAL_EPS_FACTOR;
+			ret = train_head(W, B, &hd, &fold, y_sub[f], &cm, NULL, seed, err);
+		}
+		for (size_t i = fo; i < n && !ret; i += CAL_FOLDS) {
+			float score[MODEL_MAX_OUT];
+
+			for (size_t k = 0; k < n_out; k++)
+				score[k] = (float)B[k];
+			for (const struct feature_node *nd = pb.x[i]; nd->index != -1; nd++) {
+				size_t j = (size_t)nd->index - 1;
+
+				if (j >= cm.n)
+					continue; /* the bias feature, in B */
+				for (size_t k = 0; k < n_out; k++)
+					score[k] += (float)(nd->value * W[j * n_out + k]);
+			}
+			for (size_t f = 0; f < 3; f++) {
+				const struct head_def *hd = &mn_student_heads[heads[f]];
+				double p[8];
+				unsigned top;
+
+				mn_student_head_probs(score + hd->out_off, hd->n_out, p);
+				top = mn_student_argmax(p, hd->n_out);
+				x[f][i] = logit_clamped(p[top]);
+				ok[f][i] = (double)top == ts->y[heads[f]][i];
+			}
+		}
+	}
+	if (!ret) {
+		for (size_t f = 0; f < 3; f++)
+			platt_fit(&s->cal[CAL_SIG + f], x[f], ok[f], n);
+		for (size_t i = 0; i < n; i++) {
+			double prod = 1;
+
+			for (size_t f = 0; f < 3; f++) {
+				double q = 1 / (1 + exp(-((double)s->cal[CAL_SIG + f].a * x[f][i] +
+							   (double)s->cal[CAL_SIG + f].b)));
+
+				prod *= q;
+			}
+			x[CAL_ALL][i] = logit_clamped(prod);
+			ok[CAL_ALL][i] = ok[0][i] && ok[1][i] && ok[2][i];
+		}
+		platt_fit(&s->cal[CAL_ALL], x[CAL_ALL], ok[CAL_ALL], n);
+		s->n_calib = (uint32_t)n;
+	}
+	for (size_t k = 0; k < N_CAL; k++) {
+		free(x[k]);
+		free(ok[k]);
+	}
+	for (size_t f = 0; f < 3; f++)
+		free(y_sub[f]);
+	free(fold.x);
+	free(W);
+	problem_release(&pb);
+	compact_release(&cm);
+	return ret;
+}
+
 /* ---- statistics and metrics ---- */
 
 static void head_statistics(struct head_stats *st, const struct mn_student *s,
@@ -813,6 +1002,20 @@ static json_t *metrics_json(const struct mn_student *s, const struct trainset *t
 		json_object_set_new(hj, hd->name, o);
 	}
 	json_object_set_new(m, "heads", hj);
+	{
+		static const char *const names[N_CAL] = { "significance", "emotional_tone",
+							  "outcome", "all" };
+		json_t *cal = json_object();
+
+		json_object_set_new(cal, "method", json_string("platt"));
+		json_object_set_new(cal, "folds", json_integer(CAL_FOLDS));
+		json_object_set_new(cal, "rows", json_integer((json_int_t)s->n_calib));
+		for (size_t k = 0; k < N_CAL; k++)
+			json_object_set_new(cal, names[k],
+					    json_pack("{s:o,s:o}", "a", jreal(s->cal[k].a), "b",
+						      jreal(s->cal[k].b)));
+		json_object_set_new(m, "calibration", cal);
+	}
 	json_object_set_new(m, "valid", valid ? valid : json_null());
 	return m;
 }
@@ -892,6 +1095,10 @@ int mn_student_train(const struct mn_student_train_opts *o, struct mn_err *err)
 		 ts.n_skipped, ts.sp[SPACE_SENT].n, ts.sp[SPACE_CONC].n);
 	for (unsigned k = 0; k < N_SPACES && !ret; k++)
 		ret = train_space(s, &ts, k, inc, o, &pct, err);
+	if (!ret) {
+		progress(o, pct, "calibrating confidence (%d-fold, %zu rows)", CAL_FOLDS, ts.n_rows);
+		ret = fit_calibration(s, &ts, o->seed, err);
+	}
 	if (ret)
 		goto out;
 	head_statistics(st, s, &ts);

@@ -325,6 +325,236 @@ static void test_encode_is_deterministic_and_labelled(void **state)
 	json_decref(b);
 }
 
+/* ---- what a careful person would write ---- */
+
+static const char *const careful_inputs[] = {
+	"Bob restarted the payments service at 14:30 on 2024-03-05 because Redis ran out of "
+	"memory after the cache grew to 512 MB; checkout was down for 30 s.",
+	"Deployed v1.2.3 of billing-api to production on March 5, 2024. No errors in the logs, "
+	"latency is back to normal.",
+	"Alice decided we will stop paying $40k a year for the Datadog contract and move "
+	"metrics to Grafana by 5 Mar.",
+	"The nightly backup job failed again: /var/lib/postgres/data is full and pg_dump "
+	"exited with code 1. Not critical yet, but it needs a fix this week.",
+	"Upgraded the CI runners to Python 3.11 and the test suite now finishes in 4 minutes "
+	"instead of 12, which is great.",
+};
+
+static bool has_entity(const json_t *enc, const char *name, const char *type)
+{
+	const json_t *ents = json_object_get(json_object_get(enc, "structured_concepts"), "entities");
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(ents, i, e)
+	{
+		if (!strcmp(json_string_value(json_object_get(e, "name")), name))
+			return !type || !strcmp(json_string_value(json_object_get(e, "type")), type);
+	}
+	return false;
+}
+
+static void test_encode_gist_is_a_complete_phrase(void **state)
+{
+	static const char *const expect[] = {
+		"Bob restarted the payments service at 14:30 on 2024-03-05",
+		"Deployed v1.2.3 of billing-api to production",
+		"Alice decided we will stop paying $40k a year",
+		"The nightly backup job failed again",
+		"Upgraded the CI runners to Python 3.11",
+	};
+	static const char *const dangling[] = { " the", " a", " of", " for", " to", " on",
+						 " and", " with", " in", NULL };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(careful_inputs) / sizeof(*careful_inputs); i++) {
+		const char *in = careful_inputs[i];
+		json_t *enc = encode_checked(in, strlen(in), 1.0);
+		const char *g = json_string_value(json_object_get(enc, "gist"));
+		size_t n = strlen(g);
+
+		assert_true(mn_text_utf8_chars(g, n) <= 60);
+		assert_string_equal(g, expect[i]);
+		/* a prefix of the input that ends at a word boundary */
+		assert_memory_equal(g, in, n);
+		assert_false(in[n] >= 'a' && in[n] <= 'z');
+		for (size_t k = 0; dangling[k]; k++) {
+			size_t d = strlen(dangling[k]);
+
+			assert_false(n >= d && !strcmp(g + n - d, dangling[k]));
+		}
+		json_decref(enc);
+	}
+}
+
+static void test_encode_entities_a_person_would_list(void **state)
+{
+	json_t *enc[5];
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++)
+		enc[i] = encode_checked(careful_inputs[i], strlen(careful_inputs[i]), 1.0);
+	/* a sentence-initial name, an ISO date as one entity, a time, units */
+	assert_true(has_entity(enc[0], "Bob", "name"));
+	assert_true(has_entity(enc[0], "2024-03-05", "date"));
+	assert_false(has_entity(enc[0], "03", NULL));
+	assert_false(has_entity(enc[0], "2024", NULL));
+	assert_true(has_entity(enc[0], "14:30", "time"));
+	assert_true(has_entity(enc[0], "Redis", "name"));
+	assert_true(has_entity(enc[0], "512 MB", "quantity"));
+	assert_true(has_entity(enc[0], "30 s", "quantity"));
+	/* a version and a written date */
+	assert_true(has_entity(enc[1], "v1.2.3", "version"));
+	assert_true(has_entity(enc[1], "March 5, 2024", "date"));
+	assert_false(has_entity(enc[1], "Deployed", NULL));
+	/* money keeps its unit, a day-month date */
+	assert_true(has_entity(enc[2], "$40k", "money"));
+	assert_false(has_entity(enc[2], "40", NULL));
+	assert_true(has_entity(enc[2], "Alice", "name"));
+	assert_true(has_entity(enc[2], "Datadog", "name"));
+	assert_true(has_entity(enc[2], "5 Mar", "date"));
+	/* paths */
+	assert_true(has_entity(enc[3], "/var/lib/postgres/data", "file"));
+	assert_false(has_entity(enc[3], "The", NULL));
+	/* a product with its version */
+	assert_true(has_entity(enc[4], "Python 3.11", "version"));
+	assert_true(has_entity(enc[4], "4 minutes", "quantity"));
+	assert_false(has_entity(enc[4], "Upgraded", NULL));
+	for (size_t i = 0; i < 5; i++) {
+		/* concepts are never empty for text with content words */
+		assert_true(json_array_size(json_object_get(enc[i], "concepts")) > 0);
+		json_decref(enc[i]);
+	}
+	{
+		const char *t = "Review comments from Omar Aziz on SSO login are addressed.";
+		json_t *e = encode_checked(t, strlen(t), 1.0);
+
+		assert_true(has_entity(e, "Omar Aziz", "name"));
+		assert_false(has_entity(e, "Review", NULL));
+		json_decref(e);
+	}
+}
+
+static void test_salience_prints_in_its_shortest_form(void **state)
+{
+	const char *t = "Learned that grafana keeps idle connections open for 10 minutes.";
+	json_t *enc = encode_checked(t, strlen(t), 1.0);
+	char *pretty = mn_json_dumps_indent(enc, 2);
+	const char *sal = strstr(pretty, "\"salience\": ");
+	char num[32];
+
+	(void)state;
+	assert_non_null(sal);
+	mn_json_format_real(num, json_real_value(json_object_get(enc, "salience")));
+	assert_true(strlen(num) <= 4); /* 0.43, never 0.42999999999999999 */
+	assert_memory_equal(sal + strlen("\"salience\": "), num, strlen(num));
+	free(pretty);
+	json_decref(enc);
+}
+
+/* Expected calibration error of the judgment fields' confidence against
+ * the probe set's targets, over 10 equal-width bins. */
+static double probe_ece(const struct mn_student *s, double *joint_ece)
+{
+	static const char *const keys[3] = { "significance", "emotional_tone", "outcome" };
+	char *p = tu_src_path("data/probe/probe.raw.jsonl");
+	struct mn_evalset set;
+	struct mn_err err = MN_ERR_INIT;
+	double conf[2][10] = { { 0 } }, hit[2][10] = { { 0 } }, cnt[2][10] = { { 0 } }, ece[2] = { 0 };
+	size_t total[2] = { 0 };
+
+	mn_evalset_init(&set);
+	assert_int_equal(mn_evalset_load(&set, p, &err), 0);
+	for (size_t i = 0; i < set.n; i++) {
+		const struct mn_eval_item *it = &set.items[i];
+		struct mn_student_confidence c;
+		json_t *enc = NULL;
+		bool all = true;
+
+		assert_int_equal(mn_student_encode_detail(s, &enc, &c, it->input, strlen(it->input),
+							  it->source, it->type),
+				 0);
+		for (size_t f = 0; f < 4; f++) {
+			bool ok;
+			double q = f < 3 ? c.field[f] : c.all;
+			size_t b = q >= 1 ? 9 : (size_t)(q * 10), g = f < 3 ? 0 : 1;
+
+			assert_true(q >= 0 && q <= 1);
+			if (f < 3) {
+				ok = !strcmp(json_string_value(json_object_get(enc, keys[f])),
+					     json_string_value(json_object_get(it->target, keys[f])));
+				all &= ok;
+			} else {
+				ok = all;
+			}
+			conf[g][b] += q;
+			hit[g][b] += ok;
+			cnt[g][b]++;
+			total[g]++;
+		}
+		json_decref(enc);
+	}
+	for (size_t g = 0; g < 2; g++)
+		for (size_t b = 0; b < 10; b++)
+			if (cnt[g][b])
+				ece[g] += fabs(conf[g][b] - hit[g][b]) / (double)total[g];
+	mn_evalset_release(&set);
+	free(p);
+	*joint_ece = ece[1];
+	return ece[0];
+}
+
+static void test_confidence_is_calibrated_on_the_probe_set(void **state)
+{
+	double joint, fields = probe_ece(g_student, &joint);
+
+	(void)state;
+	/* the target is 0.05 for the fields (bench/calibration.c) */
+	assert_true(fields < 0.05);
+	assert_true(joint < 0.08);
+}
+
+/* A model file of format 1 (no calibration section) still loads. */
+static void test_load_reads_format_1(void **state)
+{
+	char *p = path_join(g_dir, "model.bin"), *dir = tu_tmpdir(), *q = path_join(dir, "model.bin");
+	struct mn_buf b = MN_BUF_INIT, v1 = MN_BUF_INIT;
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_student *s = NULL;
+	const size_t parent_at = 72, cal_len = 4 + 4 * 8;
+	size_t cal_at;
+	json_t *enc = NULL;
+	double conf = -1;
+
+	(void)state;
+	read_all(&b, p);
+	cal_at = parent_at + 2 + ((size_t)(unsigned char)b.data[parent_at] |
+				  (size_t)(unsigned char)b.data[parent_at + 1] << 8);
+	mn_buf_add(&v1, b.data, cal_at);
+	mn_buf_add(&v1, b.data + cal_at + cal_len, b.len - 32 - cal_at - cal_len);
+	v1.data[8] = 1;
+	{
+		struct mn_sha256 c;
+		unsigned char d[32];
+
+		mn_sha256_init(&c);
+		mn_sha256_update(&c, v1.data, v1.len);
+		mn_sha256_final(&c, d);
+		mn_buf_add(&v1, d, 32);
+	}
+	write_bytes(q, v1.data, v1.len);
+	assert_int_equal(mn_student_load(&s, dir, &err), 0);
+	assert_int_equal(mn_student_encode(s, &enc, &conf, "deploy failed", 13, NULL, NULL), 0);
+	assert_true(conf >= 0 && conf <= 1);
+	json_decref(enc);
+	mn_student_free(s);
+	mn_buf_release(&b);
+	mn_buf_release(&v1);
+	free(p);
+	free(q);
+	tu_rmtree(dir);
+}
+
 /* ---- model file ---- */
 
 static int load_file_bytes(const void *data, size_t len, struct mn_err *err)
@@ -377,9 +607,9 @@ static void test_load_refuses_corrupt_truncated_and_wrong_version(void **state)
 
 	/* a newer format version */
 	memcpy(copy, b.data, b.len);
-	copy[8] = 2;
+	copy[8] = 3;
 	assert_int_equal(load_file_bytes(copy, b.len, &err), MN_EVERSION);
-	assert_non_null(strstr(err.msg, "format version 2"));
+	assert_non_null(strstr(err.msg, "format version 3"));
 
 	/* a newer feature extractor, checksum made valid again */
 	memcpy(copy, b.data, b.len);
@@ -904,6 +1134,11 @@ int main(void)
 		cmocka_unit_test(test_encode_never_joins_title_words),
 		cmocka_unit_test(test_encode_random_inputs_never_fabricate),
 		cmocka_unit_test(test_encode_is_deterministic_and_labelled),
+		cmocka_unit_test(test_encode_gist_is_a_complete_phrase),
+		cmocka_unit_test(test_encode_entities_a_person_would_list),
+		cmocka_unit_test(test_salience_prints_in_its_shortest_form),
+		cmocka_unit_test(test_confidence_is_calibrated_on_the_probe_set),
+		cmocka_unit_test(test_load_reads_format_1),
 		cmocka_unit_test(test_load_refuses_corrupt_truncated_and_wrong_version),
 		cmocka_unit_test(test_load_never_crashes_on_bad_fields),
 		cmocka_unit_test(test_train_is_deterministic),
