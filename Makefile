@@ -19,14 +19,22 @@ PKGS := sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llinear -lm -lpthread
+# libcurl, libmicrohttpd and liblinear are not linked: src/base/dynlib.c
+# dlopen()s each the first time one of its functions is called, so a command
+# that needs no HTTP model, server or training skips loading their ~35
+# dependencies (most of a short command's cost). Their sonames come from
+# the development .so links, so the ABI loaded is the one compiled against.
+DL_PKGS := libcurl libmicrohttpd
+PKG_LIBS = $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS)) 2>/dev/null) -lm -lpthread -ldl
+soname = $(shell objdump -p $$($(CC) -print-file-name=lib$(1).so) 2>/dev/null | awk '/SONAME/ {print $$2}')
+SONAME_DEFS := $(foreach l,curl:CURL microhttpd:MHD linear:LINEAR,$(if $(call soname,$(word 1,$(subst :, ,$(l)))),-DMN_SONAME_$(word 2,$(subst :, ,$(l)))='"$(call soname,$(word 1,$(subst :, ,$(l))))"'))
 # -Werror is for developers; `make install` builds without it, so a newer
 # compiler's new warning never stops a user's install.
 WERROR ?= -Werror
 WARN = -std=c17 -Wall -Wextra -Wpedantic $(WERROR) -Wformat=2 -Wvla -Wstrict-prototypes \
 	-Wno-unused-parameter
 DEFS := -D_GNU_SOURCE -DMN_VERSION='"$(VERSION)"' \
-	-DMN_DATADIR='"$(PREFIX)/share/mnemo"'
+	-DMN_DATADIR='"$(PREFIX)/share/mnemo"' $(SONAME_DEFS)
 OPT ?= -O2 -g
 # GCC 12 reports false format-truncation/overflow positives under -fsanitize=undefined;
 # the plain build keeps those warnings.
