@@ -930,9 +930,9 @@ static size_t split_words(struct word *w, size_t cap, const char *s, size_t n)
 			i++;
 		e = i;
 		b = e;
-		while (a < b && strchr("([{\"'`<*", s[a]))
+		while (a < b && s[a] && strchr("([{\"'`<*", s[a]))
 			a++;
-		while (b > a && strchr(")]}\"'`>.,;:!?*", s[b - 1]))
+		while (b > a && s[b - 1] && strchr(")]}\"'`>.,;:!?*", s[b - 1]))
 			b--;
 		if (b > a) {
 			w[k].off = a;
@@ -943,7 +943,7 @@ static size_t split_words(struct word *w, size_t cap, const char *s, size_t n)
 			k++;
 		}
 		/* the next word starts a sentence after . ! ? (not after "v1." inside) */
-		initial = e > a && strchr(".!?", s[e - 1]) && !(e - a >= 2 && is_dig(s[e - 2]) && e < n &&
+		initial = e > a && s[e - 1] && strchr(".!?", s[e - 1]) && !(e - a >= 2 && is_dig(s[e - 2]) && e < n &&
 								  is_dig(s[e]));
 	}
 	return k;
@@ -1063,14 +1063,14 @@ static bool capitalised_elsewhere(const char *text, size_t len, const char *s, s
 {
 	bool caps_inside = false;
 
-	for (const char *p = text; (p = memmem(p, len - (size_t)(p - text), s + 1, n - 1));
-	     p++) {
+	if (n < 2 || len < 2)
+		return false;
+	/* p: a match of the word without its first letter, at w = p - 1 */
+	for (const char *p = text + 1;
+	     p < text + len && (p = memmem(p, len - (size_t)(p - text), s + 1, n - 1)); p++) {
 		const char *w = p - 1;
-		size_t at;
+		size_t at = (size_t)(w - text);
 
-		if (w < text)
-			continue;
-		at = (size_t)(w - text);
 		if ((at && (is_alpha_c(text[at - 1]) || is_dig(text[at - 1]))) ||
 		    (at + n < len && (is_alpha_c(text[at + n]) || is_dig(text[at + n]))))
 			continue;
@@ -1269,7 +1269,7 @@ static size_t cut_phrase(const char *s, size_t len, size_t max_chars, const char
 	for (size_t i = min_keep + 1; i < q; i++) {
 		if (span_around(sp, nsp, i))
 			continue;
-		if (strchr(",;:", s[i - 1]) && mn_ascii_space(s[i]))
+		if (s[i - 1] && strchr(",;:", s[i - 1]) && mn_ascii_space(s[i]))
 			best = i - 1;
 		else if (s[i] == '(' && mn_ascii_space(s[i - 1]))
 			best = i;
@@ -1287,7 +1287,7 @@ static size_t cut_phrase(const char *s, size_t len, size_t max_chars, const char
 	for (int guard = 0; guard < 16; guard++) {
 		size_t a;
 
-		while (q && (mn_ascii_space(s[q - 1]) || strchr(",;:-(", s[q - 1])))
+		while (q && (mn_ascii_space(s[q - 1]) || (s[q - 1] && strchr(",;:-(", s[q - 1]))))
 			q--;
 		a = q;
 		while (a && !mn_ascii_space(s[a - 1]))
