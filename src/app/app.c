@@ -200,6 +200,7 @@ int mn_app_status(struct mn_ctx *a, json_t **out, struct mn_err *err)
 	json_object_set_new(o, "config_file", a->cfg.path ? json_string(a->cfg.path) : json_null());
 	json_object_set_new(o, "queue", json_deep_copy(json_object_get(counts, "raw")));
 	json_object_set_new(o, "memories", json_deep_copy(json_object_get(counts, "memories")));
+	json_object_set_new(o, "projects", json_deep_copy(json_object_get(counts, "projects")));
 	json_object_set_new(o, "recalls", json_deep_copy(json_object_get(counts, "recalls")));
 	json_object_set_new(o, "ratings", json_deep_copy(json_object_get(counts, "ratings")));
 	json_object_set_new(o, "experience", json_deep_copy(json_object_get(counts, "experience")));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/signal.h"
 #include "cli/cli.h"
 #include "mcp/mcp.h"
@@ -19,7 +20,7 @@
 static volatile sig_atomic_t stop_flag;
 
 static const char mcp_help[] =
-	"usage: mnemo mcp [--config FILE]\n"
+	"usage: mnemo mcp [--config FILE] [--project P]\n"
 	"\n"
 	"Run the MCP server on stdio for agents (Claude Code and other MCP clients):\n"
 	"JSON-RPC 2.0, one message per line. stdout carries only protocol messages;\n"
@@ -31,14 +32,20 @@ static const char mcp_help[] =
 	"train_model, training_status, model_versions. See docs/mcp.md.\n"
 	"\n"
 	"      --config FILE      configuration file\n"
+	"      --project P        scope the server to project P: remember, recall and\n"
+	"                         list_memories calls that name no project use P (an\n"
+	"                         explicit \"project\": null still means every project).\n"
+	"                         Project names match exactly (case-sensitive).\n"
+	"                         Default: the config key project, else none.\n"
 	"  -h, --help             this help\n";
 
 int mn_cli_mcp(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
 					    { "config", required_argument, NULL, 'C' },
+					    { "project", required_argument, NULL, 'P' },
 					    { 0 } };
-	const char *config = NULL;
+	const char *config = NULL, *project = NULL;
 	sigset_t block, wait_mask;
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
@@ -53,6 +60,11 @@ int mn_cli_mcp(int argc, char **argv)
 			return 0;
 		case 'C':
 			config = optarg;
+			break;
+		case 'P':
+			if (!optarg[0])
+				return mn_cli_usage("mcp", "--project needs a non-empty name");
+			project = optarg;
 			break;
 		default:
 			return mn_cli_usage("mcp", "unknown option");
@@ -76,6 +88,10 @@ int mn_cli_mcp(int argc, char **argv)
 		close(proto_fd);
 		return code;
 	}
+	if (project) {
+		free(a.cfg.project);
+		a.cfg.project = mn_xstrdup(project);
+	}
 	/* no SA_RESTART: a wait is interrupted */
 	mn_signal_stop_on(&stop_flag, (const int[]){ SIGTERM, SIGINT, SIGHUP, 0 },
 			  (const int[]){ SIGPIPE, 0 });
@@ -90,7 +106,8 @@ int mn_cli_mcp(int argc, char **argv)
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGHUP);
 	m = mn_mcp_new(&a);
-	mn_info("mcp", "serving %s on stdio (data home %s)", MN_VERSION, a.home);
+	mn_info("mcp", "serving %s on stdio (data home %s%s%s)", MN_VERSION, a.home,
+		a.cfg.project ? ", project " : "", a.cfg.project ? a.cfg.project : "");
 	if (mn_mcp_serve(m, STDIN_FILENO, proto_fd, &stop_flag, &wait_mask, &err)) {
 		code = mn_cli_fail(&err);
 	} else {

@@ -84,6 +84,7 @@ struct key {
 // NOLINTEND(bugprone-macro-parentheses)
 
 static const struct key keys[] = {
+	SKEY("project", K_STR, project),
 	MODEL_KEYS(student, "builtin|openai"),
 	MODEL_KEYS(teacher, "none|openai"),
 	MODEL_KEYS(embedding, "none|openai"),

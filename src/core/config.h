@@ -32,6 +32,9 @@ struct mn_model_cfg {
 
 struct mn_config {
 	char *path;        /* file in effect, NULL = built-in defaults (owned) */
+	/* key project [NULL]: the project an MCP server's tool calls default to
+	 * when they name none (`mnemo mcp --project` wins); exact match */
+	char *project;
 	struct mn_model_cfg student;   /* provider [builtin] */
 	struct mn_model_cfg teacher;   /* provider [none] */
 	/* provider [none]: none|openai (/v1/embeddings, docs/vectors.md);

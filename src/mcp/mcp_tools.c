@@ -1202,7 +1202,7 @@ static void tool_update_memory(struct call *c)
 int mn_mcp_tools_call(struct mn_ctx *app, const char *session, const json_t *name,
 		      const json_t *args, json_t **result, char *msg, size_t msg_size)
 {
-	json_t *empty = NULL;
+	json_t *empty = NULL, *scoped = NULL;
 	const struct tool *t;
 	struct call c;
 	int code = 0;
@@ -1225,6 +1225,20 @@ int mn_mcp_tools_call(struct mn_ctx *app, const char *session, const json_t *nam
 	}
 	if (!json_is_object(args))
 		args = empty = json_object();
+	/* A server scoped to a project (`mnemo mcp --project P`, config key
+	 * project) names it in every call of a tool with a project argument
+	 * that leaves it out; an explicit null still means every project. */
+	if (app->cfg.project && !json_object_get(args, "project")) {
+		for (const struct arg_spec *a = t->args; a->name; a++) {
+			if (strcmp(a->name, "project") != 0)
+				continue;
+			scoped = json_object();
+			json_object_update(scoped, (json_t *)args); // NOLINT: read only
+			json_object_set_new(scoped, "project", json_string(app->cfg.project));
+			args = scoped;
+			break;
+		}
+	}
 	/* Everything about the arguments themselves is the model's to fix:
 	 * a tool error it can read (SEP-1303). */
 	memset(&c, 0, sizeof(c));
@@ -1254,5 +1268,6 @@ int mn_mcp_tools_call(struct mn_ctx *app, const char *session, const json_t *nam
 	json_decref(c.structured);
 	mn_buf_release(&c.text);
 	json_decref(empty);
+	json_decref(scoped);
 	return code;
 }

@@ -1386,6 +1386,20 @@ int mn_store_counts(struct mn_store *st, json_t **out, struct mn_err *err)
 		json_object_set_new(q, "oldest_queued_at", json_string(mn_store_col_text(s, 3)));
 	sqlite3_reset(s);
 	json_object_set(o, "raw", q);
+	/* every observation (queued or encoded) by project; "" = none */
+	s = mn_store_stmt(st, "SELECT coalesce(project, ''), count(*) FROM raw_memories"
+			      " GROUP BY 1 ORDER BY 1", err);
+	if (!s)
+		goto fail;
+	buf = json_object();
+	json_object_set_new(o, "projects", buf);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(buf, mn_store_col_text(s, 0),
+				    json_integer(sqlite3_column_int64(s, 1)));
+	sqlite3_reset(s);
+	buf = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
 	if (mn_store_exp_stats(st, &buf, err))
 		goto fail;
 	json_object_set_new(o, "experience", buf);
