@@ -85,8 +85,12 @@ static double now_s(void)
 
 /* One pass over set: reliability tables (own cues only) and the
  * needs_improvement count. */
+#define N_THRESHOLDS 4
+static const double thresholds[N_THRESHOLDS] = { 0.5, 0.7, 0.8, 0.9 };
+
 static size_t run(const struct mn_student *s, const struct mn_evalset *set, bool own_cues,
-		  const struct mn_config *cfg, struct reliability *fields, struct reliability *all)
+		  const struct mn_config *cfg, struct reliability *fields, struct reliability *all,
+		  size_t *below)
 {
 	static const char *const keys[3] = { "significance", "emotional_tone", "outcome" };
 	size_t needs = 0;
@@ -113,6 +117,8 @@ static size_t run(const struct mn_student *s, const struct mn_evalset *set, bool
 		}
 		if (all)
 			rel_add(all, c.all, every);
+		for (size_t t = 0; t < N_THRESHOLDS; t++)
+			below[t] += c.all < thresholds[t];
 		mn_verify_score(&m, it->input, len, enc);
 		{
 			struct mn_exp_signals sig = {
@@ -157,7 +163,7 @@ int main(int argc, char **argv)
 		const char *path = a < argc ? argv[a] : "data/probe/probe.raw.jsonl";
 		struct mn_evalset set;
 		struct reliability fields, all;
-		size_t own, cli;
+		size_t own, cli, below[2][N_THRESHOLDS] = { { 0 } };
 
 		if (a == argc && first < argc)
 			break;
@@ -170,18 +176,24 @@ int main(int argc, char **argv)
 		}
 		memset(&fields, 0, sizeof(fields));
 		memset(&all, 0, sizeof(all));
-		own = run(s, &set, true, &cfg, &fields, &all);
+		own = run(s, &set, true, &cfg, &fields, &all, below[0]);
 		printf("%s (%zu rows), with the rows' own type and source:\n", path, set.n);
 		rel_print("significance, emotional_tone, outcome", &fields);
 		rel_print("all three agree (the encoding's confidence)", &all);
 		memset(&fields, 0, sizeof(fields));
 		memset(&all, 0, sizeof(all));
-		cli = run(s, &set, false, &cfg, &fields, &all);
+		cli = run(s, &set, false, &cfg, &fields, &all, below[1]);
 		printf("  as `mnemo remember TEXT` sends them (source cli, no type): fields ECE "
 		       "%.3f, all ECE %.3f\n",
 		       rel_ece(&fields), rel_ece(&all));
 		printf("  needs_improvement: %.1f%% with own cues, %.1f%% as remember sends them\n",
 		       100.0 * (double)own / (double)set.n, 100.0 * (double)cli / (double)set.n);
+		printf("  confidence under learning.min_confidence =");
+		for (size_t t = 0; t < N_THRESHOLDS; t++)
+			printf(" %.1f: %.1f%%/%.1f%%%s", thresholds[t],
+			       100.0 * (double)below[0][t] / (double)set.n,
+			       100.0 * (double)below[1][t] / (double)set.n,
+			       t + 1 < N_THRESHOLDS ? "," : " (own cues/as remember)\n");
 		mn_evalset_release(&set);
 	}
 	{
