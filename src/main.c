@@ -3,6 +3,7 @@
  * mcp.c and returns its exit code (docs/cli.md).
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,12 +62,82 @@ static void usage(FILE *f)
 
 static int cmd_version(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: mnemo version\n\nPrint the version.\n");
-		return 0;
+	bool json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: mnemo version [--json]\n\nPrint the version.\n\n"
+			       "      --json             {\"name\": \"mnemo\", \"version\": \"X.Y.Z\"}\n"
+			       "  -h, --help             this help\n");
+			return 0;
+		}
+		if (strcmp(argv[i], "--json") != 0) {
+			fprintf(stderr, "mnemo version: unknown argument '%s'; see 'mnemo version "
+					"--help'\n", argv[i]);
+			return 2;
+		}
+		json = true;
 	}
-	printf("mnemo %s\n", MN_VERSION);
+	if (json)
+		printf("{\"name\":\"mnemo\",\"version\":\"%s\"}\n", MN_VERSION);
+	else
+		printf("mnemo %s\n", MN_VERSION);
 	return 0;
+}
+
+/* Levenshtein distance of a and b, stopping at MN_SUGGEST_MAX + 1. */
+#define MN_SUGGEST_MAX 2
+#define MN_SUGGEST_LEN 32
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[MN_SUGGEST_LEN + 1];
+
+	if (la > MN_SUGGEST_LEN || lb > MN_SUGGEST_LEN)
+		return MN_SUGGEST_MAX + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The command nearest to `word` (at most MN_SUGGEST_MAX edits, or a
+ * command it is a prefix of), NULL when none is near or two tie. */
+static const char *nearest_command(const char *word)
+{
+	const char *best = NULL;
+	size_t best_d = MN_SUGGEST_MAX + 1, wl = strlen(word);
+	bool tie = false;
+
+	for (const struct command *c = commands; c->name; c++) {
+		size_t d = edit_distance(word, c->name);
+
+		/* "rec" -> recall is a guess too, but only when one command starts so */
+		if (d > MN_SUGGEST_MAX && wl >= 3 && !strncmp(c->name, word, wl))
+			d = MN_SUGGEST_MAX;
+		if (d < best_d) {
+			best = c->name;
+			best_d = d;
+			tie = false;
+		} else if (d == best_d && best) {
+			tie = true;
+		}
+	}
+	return tie ? NULL : best;
 }
 
 int main(int argc, char **argv)
@@ -105,6 +176,10 @@ int main(int argc, char **argv)
 			return code;
 		}
 	}
-	fprintf(stderr, "mnemo: unknown command '%s'; see 'mnemo --help'\n", argv[i]);
+	if (nearest_command(argv[i]))
+		fprintf(stderr, "mnemo: unknown command '%s'; did you mean '%s'? (see 'mnemo --help')\n",
+			argv[i], nearest_command(argv[i]));
+	else
+		fprintf(stderr, "mnemo: unknown command '%s'; see 'mnemo --help'\n", argv[i]);
 	return 2;
 }

@@ -1008,7 +1008,7 @@ int mn_cli_audit(int argc, char **argv)
 /* ---- experience ---- */
 
 static const char experience_help[] =
-	"usage: mnemo experience stats|list|reclassify [options]\n"
+	"usage: mnemo experience stats|list|reclassify|report [options]\n"
 	"\n"
 	"The experience buffer: one row per model-produced encoding, classified as\n"
 	"gold, needs_improvement, ambiguous or excluded (fallback encodings).\n"
@@ -1016,6 +1016,7 @@ static const char experience_help[] =
 	"  stats                  counts per category, corrections, trained rows\n"
 	"  list                   rows, newest first, with metrics and corrections\n"
 	"  reclassify             recompute every row's category now\n"
+	"  report                 the hard-example report of the last dream cycle\n"
 	"\n"
 	"  -c, --category C       (list) only this category\n"
 	"  -n, --limit N          (list) at most N rows [50]\n"
@@ -1095,7 +1096,7 @@ int mn_cli_experience(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return mn_cli_usage("experience", "expected stats, list or reclassify");
+		return mn_cli_usage("experience", "expected stats, list, reclassify or report");
 	sub = argv[optind];
 	if (category && strcmp(category, "gold") && strcmp(category, "needs_improvement") &&
 	    strcmp(category, "ambiguous") && strcmp(category, "excluded"))
