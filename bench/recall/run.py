@@ -165,9 +165,15 @@ class Mnemo:
             if "session" in self.extra:
                 args["session"] = m["session"]
             sc = self.mcp.tool("remember", args)
-            self.by_raw[sc["raw_id"]] = m["id"]
+            if sc.get("duplicate") and sc["raw_id"] in self.by_raw:
+                # the same text of the same project is stored once: that
+                # memory stands for every dataset id that remembered it
+                prev = self.by_raw[sc["raw_id"]]
+                self.by_raw[sc["raw_id"]] = (prev if isinstance(prev, list) else [prev]) + [m["id"]]
+            else:
+                self.by_raw[sc["raw_id"]] = m["id"]
             if sc.get("memory_id"):
-                self.by_mem[sc["memory_id"]] = m["id"]
+                self.by_mem[sc["memory_id"]] = self.by_raw[sc["raw_id"]]
             self.states[sc["state"]] = self.states.get(sc["state"], 0) + 1
             if (i + 1) % 500 == 0:
                 log(f"  mnemo: remembered {i + 1}/{len(mems)} "
@@ -193,6 +199,11 @@ class Mnemo:
 
 # ---------------------------------------------------------------- scoring
 
+def hit(d, ev):
+    """d: a dataset id, or the list of ids one stored memory stands for."""
+    return any(x in ev for x in d) if isinstance(d, list) else d in ev
+
+
 def score(qs, results):
     """results[qid] = ranked ids. Returns {category: {metric: value, n: count}}."""
     rows = {}
@@ -211,12 +222,13 @@ def score(qs, results):
     for q in qs:
         ranked = results[q["id"]]
         ev = set(q["evidence"])
-        ranks = [i + 1 for i, d in enumerate(ranked) if d in ev]
+        ranks = [i + 1 for i, d in enumerate(ranked) if hit(d, ev)]
         first = ranks[0] if ranks else None
         add(q["category"], first, None)
         add("overall", first, None)
         if q["evidence_mode"] == "all":
-            found = {k: int(len({d for d in ranked[:k] if d in ev}) == len(ev)) for k in KS}
+            found = {k: int(len({x for d in ranked[:k] for x in (d if isinstance(d, list) else [d])
+                                 if x in ev}) == len(ev)) for k in KS}
             add(q["category"] + " (all)", None, found)
     out = {}
     for cat, r in rows.items():
