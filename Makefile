@@ -9,7 +9,7 @@
 #   make run        install missing packages, build, start the daemon (embedded default)
 #   make bench      build optimised and run the benchmarks in bench/
 #   make web        install the dashboard's chart library from npm into web/vendor/
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (as a user without PREFIX: ~/.local)
 #   make clean
 
 PREFIX ?= /usr/local
@@ -98,6 +98,12 @@ layers:
 	@python3 scripts/check-layers.py src
 
 run: deps all
+	@echo "mnemo: starting the daemon in the foreground (Ctrl-C stops it). From another shell:"
+	@echo "  $(CURDIR)/$(B)/mnemo remember 'chose SQLite WAL for the store'"
+	@echo "  $(CURDIR)/$(B)/mnemo recall store"
+	@echo "  $(CURDIR)/$(B)/mnemo status"
+	@echo "  claude mcp add mnemo -- $(CURDIR)/$(B)/mnemo mcp"
+	@echo "  (or 'make install' to put mnemo on PATH)"
 	./$(B)/mnemo serve
 
 bench: deps
@@ -125,16 +131,30 @@ $(WEB_VENDOR)/uPlot.iife.min.js: web/package.json web/package-lock.json
 	cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css \
 		web/node_modules/uplot/LICENSE $(WEB_VENDOR)/
 
+# Where `make install` puts mnemo: PREFIX when given (command line or
+# environment) or when packaging (DESTDIR) or as root; otherwise, as a user,
+# ~/.local (bin/ there is on PATH in most login shells), with no sudo.
+IPREFIX = $(if $(or $(filter-out file,$(origin PREFIX)),$(DESTDIR),$(filter 0,$(shell id -u))),$(PREFIX),$(HOME)/.local)
+
 install: web
-	@$(MAKE) --no-print-directory B=build-release WERROR= EXTRA_CFLAGS="-ffile-prefix-map=$(CURDIR)=." all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mnemo
-	install -m 0755 build-release/mnemo $(DESTDIR)$(PREFIX)/bin/mnemo
-	cp -r data/. $(DESTDIR)$(PREFIX)/share/mnemo/
-	install -d $(DESTDIR)$(PREFIX)/share/mnemo/docs
-	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/mnemo/docs/
-	install -d $(DESTDIR)$(PREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)
-	install -m 0644 web/index.html web/app.js web/style.css $(DESTDIR)$(PREFIX)/share/mnemo/web/
-	install -m 0644 $(WEB_VENDOR)/* $(DESTDIR)$(PREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)/
+	@# the data directory is compiled in: rebuild when it changed
+	@if [ "$$(cat build-release/.prefix 2>/dev/null)" != "$(IPREFIX)" ]; then \
+		rm -rf build-release; mkdir -p build-release; echo "$(IPREFIX)" >build-release/.prefix; fi
+	@$(MAKE) --no-print-directory B=build-release PREFIX="$(IPREFIX)" WERROR= \
+		EXTRA_CFLAGS="-ffile-prefix-map=$(CURDIR)=." all
+	install -d $(DESTDIR)$(IPREFIX)/bin $(DESTDIR)$(IPREFIX)/share/mnemo
+	install -m 0755 build-release/mnemo $(DESTDIR)$(IPREFIX)/bin/mnemo
+	cp -r data/. $(DESTDIR)$(IPREFIX)/share/mnemo/
+	install -d $(DESTDIR)$(IPREFIX)/share/mnemo/docs
+	install -m 0644 docs/*.md $(DESTDIR)$(IPREFIX)/share/mnemo/docs/
+	install -d $(DESTDIR)$(IPREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)
+	install -m 0644 web/index.html web/app.js web/style.css $(DESTDIR)$(IPREFIX)/share/mnemo/web/
+	install -m 0644 $(WEB_VENDOR)/* $(DESTDIR)$(IPREFIX)/share/mnemo/web/$(WEB_VENDOR:web/%=%)/
+	@echo "mnemo: installed $(DESTDIR)$(IPREFIX)/bin/mnemo (data: $(DESTDIR)$(IPREFIX)/share/mnemo)"
+	@if [ -z "$(DESTDIR)" ]; then case ":$$PATH:" in *":$(IPREFIX)/bin:"*) \
+		echo "mnemo: next: mnemo remember 'first note'; claude mcp add mnemo -- mnemo mcp";; \
+		*) echo "mnemo: $(IPREFIX)/bin is not on PATH; add it: export PATH=\"$(IPREFIX)/bin:\$$PATH\"" \
+			"(e.g. in ~/.profile)";; esac; fi
 
 clean:
 	rm -rf build build-asan build-bench build-release
