@@ -9,7 +9,8 @@
  * Memories are raw rows written in one transaction (recall indexes raw
  * text from the moment it is stored); their vectors are deterministic
  * pseudo-random unit vectors, each query's vector a noisy copy of one
- * memory's. BENCH_VEC_DIM (384), BENCH_VEC_SIZES ("10000,100000").
+ * memory's. BENCH_VEC_DIM (384), BENCH_VEC_SIZES ("10000,100000"),
+ * BENCH_VEC_WEIGHT (embedding.weight, 1).
  * Built and run by bench/bench_vec.sh (make bench).
  */
 #include <math.h>
@@ -27,6 +28,8 @@
 /* BENCH_CLOCK=cpu: the thread's CPU time instead of wall-clock time, for
  * a machine that other work shares (it leaves out waiting for a core). */
 static clockid_t bench_clock = CLOCK_MONOTONIC;
+/* BENCH_VEC_WEIGHT: embedding.weight [1] */
+static double vec_weight = 1.0;
 
 static double now_ms(void)
 {
@@ -203,7 +206,7 @@ static void bench(struct mn_store *st, int size, int dim, int queries)
 		o.query_vec = q;
 		o.query_dim = dim;
 		o.vec_model = "bench-384";
-		o.vec_weight = 0.5;
+		o.vec_weight = vec_weight;
 		t0 = now_ms();
 		if (mn_store_recall(st, &r, &o, &err))
 			goto fail;
@@ -246,6 +249,8 @@ int main(void)
 
 	if (!mkdtemp(dir) || dim <= 0)
 		return 1;
+	if (getenv("BENCH_VEC_WEIGHT"))
+		vec_weight = atof(getenv("BENCH_VEC_WEIGHT"));
 	if (getenv("BENCH_CLOCK") && !strcmp(getenv("BENCH_CLOCK"), "cpu"))
 		bench_clock = CLOCK_THREAD_CPUTIME_ID;
 	path = mn_xasprintf("%s/mnemo.db", dir);

@@ -146,6 +146,8 @@ int main(int argc, char **argv)
 	cfg.embedding_dimensions =
 		getenv("BENCH_EMBED_DIM") ? atoi(getenv("BENCH_EMBED_DIM")) : 256;
 	dim = cfg.embedding_dimensions;
+	if (getenv("BENCH_VEC_WEIGHT")) /* the shipped fusion's embedding.weight */
+		cfg.embedding_weight = atof(getenv("BENCH_VEC_WEIGHT"));
 	if (mn_embed_open(&e, &cfg, dir, 0, 0, &err))
 		return fprintf(stderr, "embed: %s\n", err.msg), 1;
 	p1 = mn_xasprintf("%s/memories.jsonl", data);

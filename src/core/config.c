@@ -245,7 +245,7 @@ void mn_config_init(struct mn_config *c)
 	c->embedding.provider = mn_xstrdup("none");
 	c->embedding.timeout_s = 30;
 	c->embedding_query_timeout_ms = 2000;
-	c->embedding_weight = 0.5;
+	c->embedding_weight = 1.0;
 
 	c->encoding.max_input_chars = 8000;
 	c->encoding.max_text_bytes = MN_LIMIT_TEXT_BYTES_DEFAULT;

@@ -42,7 +42,7 @@ struct mn_config {
 	struct mn_model_cfg embedding;
 	int embedding_dimensions;       /* key embedding.dimensions [0 = unset] */
 	int embedding_query_timeout_ms; /* key embedding.query_timeout_ms [2000] */
-	double embedding_weight;        /* key embedding.weight [0.5]: the vector ranking's
+	double embedding_weight;        /* key embedding.weight [1]: the vector ranking's
 					 * weight in recall's rank fusion */
 	struct {
 		int max_input_chars;   /* [8000] */
