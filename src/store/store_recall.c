@@ -212,6 +212,101 @@ static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct
 	r->lexical = q->norm > 0 ? total / ((params.k1 + 1.0) * q->norm) : 0.0;
 }
 
+/* The detail of the best rows of the last search on this thread, kept as
+ * they are scored, so that explaining a result needs no second query. */
+#define XCACHE 128
+
+struct xrow {
+	int64_t rowid;
+	double lexical;
+	signed char best[MAX_GROUPS];      /* phrase position, -1: none */
+	unsigned char fields[MAX_GROUPS];  /* bit c: matched in column c */
+	double score[MAX_GROUPS];          /* the group's share of the score */
+};
+
+static _Thread_local struct {
+	struct xrow rows[XCACHE];
+	int n, n_groups;
+	double idf[MAX_PHRASES], weight[MAX_PHRASES];
+} xc;
+
+static void xcache_reset(const struct rank_query *q)
+{
+	xc.n = 0;
+	xc.n_groups = q->n_groups;
+	memcpy(xc.idf, q->idf, sizeof(xc.idf));
+	memcpy(xc.weight, q->weight, sizeof(xc.weight));
+}
+
+static void xcache_add(const struct rank_query *q, const struct rank_row *r, int64_t rowid)
+{
+	struct xrow *x;
+	int slot = xc.n;
+
+	if (r->lexical <= 0)
+		return;
+	if (xc.n == XCACHE) {
+		slot = 0;
+		for (int i = 1; i < XCACHE; i++)
+			if (xc.rows[i].lexical < xc.rows[slot].lexical)
+				slot = i;
+		if (xc.rows[slot].lexical >= r->lexical)
+			return;
+	} else {
+		xc.n++;
+	}
+	x = &xc.rows[slot];
+	x->rowid = rowid;
+	x->lexical = r->lexical;
+	for (int g = 0; g < q->n_groups; g++) {
+		int ph = r->best_phrase[g];
+
+		x->best[g] = (signed char)ph;
+		x->fields[g] = 0;
+		for (int c = 0; ph >= 0 && c < N_COLS; c++)
+			if (r->tf[ph][c])
+				x->fields[g] |= (unsigned char)(1u << c);
+		x->score[g] = q->norm > 0 ? r->group_score[g] / ((params.k1 + 1.0) * q->norm) : 0;
+	}
+}
+
+/* The detail mn_explain gives, from a cached row; NULL when the row is
+ * not among them. */
+static json_t *xcache_detail(int64_t rowid)
+{
+	json_t *out, *groups;
+
+	for (int i = 0; i < xc.n; i++) {
+		const struct xrow *x = &xc.rows[i];
+
+		if (x->rowid != rowid)
+			continue;
+		out = json_object();
+		groups = json_array();
+		for (int g = 0; g < xc.n_groups; g++) {
+			json_t *o = json_object(), *fields = json_array();
+			int ph = x->best[g];
+
+			json_object_set_new(o, "group", json_integer(g));
+			json_object_set_new(o, "phrase", json_integer(ph));
+			for (int c = 0; ph >= 0 && c < N_COLS; c++)
+				if (x->fields[g] & (1u << c))
+					json_array_append_new(fields, json_string(col_names[c]));
+			if (ph >= 0) {
+				json_object_set_new(o, "idf", json_real(xc.idf[ph]));
+				json_object_set_new(o, "weight", json_real(xc.weight[ph]));
+			}
+			json_object_set_new(o, "fields", fields);
+			json_object_set_new(o, "score", json_real(x->score[g]));
+			json_array_append_new(groups, o);
+		}
+		json_object_set_new(out, "lexical", json_real(x->lexical));
+		json_object_set_new(out, "groups", groups);
+		return out;
+	}
+	return NULL;
+}
+
 static struct rank_query *rank_query_get(const Fts5ExtensionApi *api, Fts5Context *ctx,
 					 sqlite3_value *spec)
 {
@@ -220,6 +315,7 @@ static struct rank_query *rank_query_get(const Fts5ExtensionApi *api, Fts5Contex
 	if (q)
 		return q;
 	q = rank_query_new(api, ctx, spec ? (const char *)sqlite3_value_text(spec) : NULL);
+	xcache_reset(q);
 	api->xSetAuxdata(ctx, q, free);
 	return q;
 }
@@ -230,6 +326,7 @@ static void fts_score(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_con
 	struct rank_query *q = rank_query_get(api, ctx, n > 0 ? v[0] : NULL);
 
 	rank_row(api, ctx, q, &q->row);
+	xcache_add(q, &q->row, api->xRowid(ctx));
 	sqlite3_result_double(sctx, q->row.lexical);
 }
 
@@ -673,7 +770,7 @@ static int by_lexical(const void *a, const void *b)
 #define PRIOR_MAX 1.40
 /* At most this many of the best lexical matches get their priors (at
  * least 5 per result asked for): beyond them only near-ties could move. */
-#define RESCORE_MIN 100
+#define RESCORE_MIN 50
 
 /* Stage two: the priors of the best lexical matches. A match whose
  * lexical score times PRIOR_MAX is below the limit-th best times
@@ -840,10 +937,13 @@ static json_t *explain_doc(struct mn_store *st, const struct query *q, const str
 		"SELECT mn_explain(recall_fts, ?2) FROM recall_fts"
 		" WHERE recall_fts MATCH ?1 AND rowid = ?3";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	json_t *detail = NULL, *out = json_object(), *terms = json_array(), *matched = json_array();
+	json_t *detail = xcache_detail(rowid), *out = json_object(), *terms = json_array();
+	json_t *matched = json_array();
 	const json_t *g;
 	size_t i;
 
+	if (detail)
+		goto build;
 	if (!s) {
 		json_decref(terms);
 		json_decref(matched);
@@ -855,6 +955,7 @@ static json_t *explain_doc(struct mn_store *st, const struct query *q, const str
 	if (sqlite3_step(s) == SQLITE_ROW)
 		detail = mn_store_col_json(s, 0);
 	sqlite3_reset(s);
+build:
 	json_array_foreach(json_object_get(detail, "groups"), i, g) {
 		json_int_t gi = json_integer_value(json_object_get(g, "group"));
 		json_int_t pos = json_integer_value(json_object_get(g, "phrase"));
