@@ -645,20 +645,39 @@ static void plan_all(struct plan *pl, const struct query *q)
  * ranks little. When the query also has rarer phrases, those select and
  * the common ones only score the rows they select: (R) OR ((R) AND (C)).
  * When every phrase is common, the COMMON_WINDOW most recent memories are
- * ranked. Either way, when that finds fewer than the results asked for,
- * every match is (rank). */
-#define COMMON_WINDOW 10000
+ * ranked, and when that finds fewer than the results asked for, every
+ * match is (rank). */
+#define COMMON_WINDOW 5000
+
+/* In how many memories the phrase occurs, counted up to cap (a bounded
+ * search: cheaper than the index's term list, fts5vocab, which scans). */
+static int64_t phrase_df(struct mn_store *st, const char *text, int64_t cap, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT count(*) FROM (SELECT 1 FROM recall_fts WHERE recall_fts MATCH ?1"
+		" LIMIT ?2)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	char phrase[80];
+	int64_t df = 0;
+
+	if (!s)
+		return -1;
+	snprintf(phrase, sizeof(phrase), "\"%s\"", text);
+	sqlite3_bind_text(s, 1, phrase, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, cap);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		df = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return df;
+}
 
 static int plan_query(struct mn_store *st, struct plan *pl, const struct query *q,
 		      struct mn_err *err)
 {
 	static const char *const sql_n = "SELECT max(rowid) FROM raw_memories";
-	static const char *const sql_df =
-		"SELECT count(*) FROM (SELECT 1 FROM recall_fts WHERE recall_fts MATCH ?1"
-		" LIMIT ?2)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql_n, err);
-	bool common[MAX_PHRASES] = { false };
-	size_t n_common = 0;
+	bool common[MAX_PHRASES] = { false }, absent[MAX_PHRASES] = { false };
+	size_t n_common = 0, n_absent = 0;
 	int64_t rows = 0, bar;
 	struct mn_buf b = MN_BUF_INIT;
 
@@ -673,23 +692,21 @@ static int plan_query(struct mn_store *st, struct plan *pl, const struct query *
 	if (rows <= 2 * COMMON_WINDOW || q->n < 1)
 		return 0;
 	for (size_t i = 0; i < q->n; i++) {
-		char phrase[80];
+		int64_t df = phrase_df(st, q->p[i].text, bar + 1, err);
 
-		s = mn_store_stmt(st, sql_df, err);
-		if (!s)
+		if (df < 0)
 			return MN_EIO;
-		snprintf(phrase, sizeof(phrase), "\"%s\"", q->p[i].text);
-		sqlite3_bind_text(s, 1, phrase, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 2, bar + 1);
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > bar) {
+		if (df > bar) {
 			common[i] = true;
 			n_common++;
+		} else if (!df) {
+			absent[i] = true; /* matches nothing: in neither part */
+			n_absent++;
 		}
-		sqlite3_reset(s);
 	}
 	if (!n_common)
 		return 0;
-	if (n_common == q->n) {
+	if (n_common + n_absent == q->n) {
 		if (rows > COMMON_WINDOW)
 			pl->floor = rows - COMMON_WINDOW;
 		return 0;
@@ -699,7 +716,7 @@ static int plan_query(struct mn_store *st, struct plan *pl, const struct query *
 	for (int pass = 0; pass < 2; pass++) {
 		mn_buf_adds(&b, pass ? " OR ((" : "(");
 		for (size_t i = 0, k = 0; i < q->n; i++)
-			if (!common[i])
+			if (!common[i] && !absent[i])
 				plan_add(pl, &b, q, (int)i, k++ ? " OR " : "");
 		mn_buf_adds(&b, ")");
 	}
@@ -1145,8 +1162,8 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 		spec = spec_of(q, &pl, false);
 		if (!ret)
 			ret = search(st, &c, &n, &pl, spec, o, limit, err);
-		if (!ret && n < (size_t)limit && (pl.floor || pl.n > (int)q->n)) {
-			/* the rare words found too little: every match then */
+		if (!ret && n < (size_t)limit && pl.floor) {
+			/* the recent window found too little: every match then */
 			free(c);
 			free(pl.match);
 			free(spec);
