@@ -97,13 +97,15 @@ static void *sym(enum mn_dynlib_id id, const char *name)
 	return p;
 }
 
-/* FN(lib, type, name): `static type name##_p`, resolved once. Races
- * resolve the same address twice, which is harmless. */
+/* RESOLVE(lib, var, name): the static function pointer var, resolved
+ * once. Two threads racing store the same address, which is harmless. */
 #define RESOLVE(id, var, name)                                                   \
 	do {                                                                     \
 		if (!__atomic_load_n(&(var), __ATOMIC_ACQUIRE)) {                \
 			void *p_ = sym(id, name);                                \
-			memcpy(&(var), &p_, sizeof(var)); /* object -> function */ \
+			__typeof__(var) f_;                                      \
+			memcpy(&f_, &p_, sizeof(f_)); /* object -> function */   \
+			__atomic_store_n(&(var), f_, __ATOMIC_RELEASE);          \
 		}                                                                \
 	} while (0)
 

@@ -387,13 +387,14 @@ static const struct tool tools[] = {
 	  "\"schema_version\":{\"type\":\"integer\"},\"paths\":{\"type\":\"object\"},"
 	  "\"config_file\":{\"type\":[\"string\",\"null\"]},"
 	  "\"queue\":{\"type\":\"object\"},\"memories\":{\"type\":\"integer\"},"
+	  "\"projects\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}},"
 	  "\"recalls\":{\"type\":\"integer\"},\"ratings\":{\"type\":\"integer\"},"
 	  "\"experience\":{\"type\":\"object\"},\"encoder\":{\"type\":\"object\"},"
 	  "\"daemon\":{\"type\":\"string\",\"enum\":[\"running\",\"not running\"]},"
 	  "\"learning\":{\"type\":\"object\"}},"
 	  "\"required\":[\"version\",\"schema_version\",\"paths\",\"config_file\",\"queue\","
-	  "\"memories\",\"recalls\",\"ratings\",\"experience\",\"encoder\",\"daemon\","
-	  "\"learning\"]}",
+	  "\"memories\",\"projects\",\"recalls\",\"ratings\",\"experience\",\"encoder\","
+	  "\"daemon\",\"learning\"]}",
 	  tool_status, true, false, true },
 	{ "audit_encodings", "Audit recent encodings",
 	  "List recent encodings, newest first, with their quality metrics (EPR entity "
