@@ -326,6 +326,10 @@ static void make_private(const char *path)
 
 	if (stat(path, &sb) < 0 || !(sb.st_mode & 077))
 		return;
+	/* a shared directory (the sticky bit: /tmp, /var/tmp) is not ours to
+	 * close: a database put straight in it keeps its neighbours' access */
+	if (S_ISDIR(sb.st_mode) && (sb.st_mode & S_ISVTX))
+		return;
 	if (chmod(path, sb.st_mode & 07700) < 0)
 		mn_debug("store", "could not chmod '%s': %s", path, strerror(errno));
 	else

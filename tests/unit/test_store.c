@@ -103,6 +103,26 @@ static void test_open_creates_private_wal_database(void **state)
 	sqlite3_close(db);
 }
 
+/* A database put straight into a shared directory (/tmp) leaves the
+ * directory's mode alone. */
+static void test_shared_directory_keeps_its_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_store *st = NULL;
+	struct mn_err err = MN_ERR_INIT;
+	char dir[600], db[640];
+	struct stat sb;
+
+	snprintf(dir, sizeof(dir), "%s/shared", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	snprintf(db, sizeof(db), "%s/x.db", dir);
+	assert_int_equal(mn_store_open(&st, db, &err), 0);
+	mn_store_close(st);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 01777);
+}
+
 static void test_newer_database_is_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -544,6 +564,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_private_wal_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_directory_keeps_its_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_database_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data_and_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_takes_oldest_and_sets_lease, setup, teardown),
