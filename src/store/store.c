@@ -226,11 +226,12 @@ static int check_foreign(struct mn_store *st, struct mn_err *err)
 
 static int migrate(struct mn_store *st, struct mn_err *err)
 {
-	int v = 0, ret;
+	int v = 0, from, ret;
 
 	ret = user_version(st, &v, err);
 	if (ret)
 		return ret;
+	from = v;
 	if (v > (int)MN_STORE_N_MIGRATIONS)
 		return mn_err_set(err, MN_EVERSION,
 				  "database '%s' has schema version %d, newer than this mnemo "
@@ -263,7 +264,11 @@ static int migrate(struct mn_store *st, struct mn_err *err)
 			exec(st, "ROLLBACK", NULL, "rollback");
 			return ret;
 		}
-		mn_info("store", "applied migration %d", n);
+		/* a new data home is created, not migrated: no chatter */
+		if (from == 0)
+			mn_debug("store", "applied migration %d", n);
+		else
+			mn_info("store", "applied migration %d", n);
 	}
 	return 0;
 }
