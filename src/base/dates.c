@@ -120,7 +120,7 @@ static int word_number(const char *s, bool *digits)
 	int v = 0;
 
 	*digits = false;
-	while (isdigit((unsigned char)s[n]) && n < 6)
+	while (n < 6 && isdigit((unsigned char)s[n]))
 		v = v * 10 + (s[n++] - '0');
 	if (n && !s[n]) {
 		*digits = true;
