@@ -219,7 +219,7 @@ static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct
 struct xrow {
 	int64_t rowid;
 	double lexical;
-	signed char best[MAX_GROUPS];      /* phrase position, -1: none */
+	short best[MAX_GROUPS];            /* phrase position, -1: none */
 	unsigned char fields[MAX_GROUPS];  /* bit c: matched in column c */
 	double score[MAX_GROUPS];          /* the group's share of the score */
 };
@@ -261,7 +261,7 @@ static void xcache_add(const struct rank_query *q, const struct rank_row *r, int
 	for (int g = 0; g < q->n_groups; g++) {
 		int ph = r->best_phrase[g];
 
-		x->best[g] = (signed char)ph;
+		x->best[g] = (short)ph;
 		x->fields[g] = 0;
 		for (int c = 0; ph >= 0 && c < N_COLS; c++)
 			if (r->tf[ph][c])
