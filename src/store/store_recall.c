@@ -51,7 +51,7 @@ struct rank_params {
 
 static struct rank_params params = {
 	.w = {1.0, 0.2, 0.1, 0.4, 0.4, 2.0},
-	.b = {0.5, 0.5, 0.5, 0.3, 0.3, 0.0},
+	.b = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0},
 	.k1 = 1.2,
 };
 
@@ -194,9 +194,14 @@ static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct
 
 			if (!r->tf[ph][c])
 				continue;
-			if (len[c] < 0 && api->xColumnSize(ctx, c, &len[c]) != SQLITE_OK)
-				len[c] = 0;
-			norm = 1.0 - params.b[c] + params.b[c] * (double)len[c] / q->avglen[c];
+			if (params.b[c] <= 0) {
+				norm = 1.0; /* no length normalisation: no length read */
+			} else {
+				if (len[c] < 0 && api->xColumnSize(ctx, c, &len[c]) != SQLITE_OK)
+					len[c] = 0;
+				norm = 1.0 - params.b[c] +
+				       params.b[c] * (double)len[c] / q->avglen[c];
+			}
 			x += params.w[c] * r->tf[ph][c] / (norm > 0.05 ? norm : 0.05);
 		}
 		s = x > 0 ? q->weight[ph] * q->idf[ph] * x * (params.k1 + 1.0) / (params.k1 + x)
