@@ -301,8 +301,8 @@ int mn_worker_encode_raw(struct mn_store *st, struct mn_encoder *enc,
 	/* The model call may take seconds: never inside a transaction, which
 	 * would hold every other writer's lock that long (store.h). */
 	assert(!mn_store_in_transaction(st));
-	ret = mn_encoder_encode(enc, &out, raw->content, raw->content_len, raw->source, raw->type,
-				err);
+	ret = mn_encoder_encode_at(enc, &out, raw->content, raw->content_len, raw->source, raw->type,
+				   raw->occurred_at[0] ? raw->occurred_at : NULL, err);
 	if (ret) {
 		mn_store_fail_raw(st, raw->id, err->msg, cfg->encoding.max_attempts, &claim, NULL);
 		mn_warn("worker", "encoding raw memory %s failed (attempt %d): %s", raw->id,

@@ -228,13 +228,14 @@ static int encode_builtin(struct mn_encoder *e, struct mn_encode_out *out, const
 }
 
 static int encode_llm(struct mn_encoder *e, struct mn_encode_out *out, const char *content,
-		      size_t len, const char *source, const char *type, struct mn_err *err)
+		      size_t len, const char *source, const char *type, const char *when,
+		      struct mn_err *err)
 {
 	json_t *enc = NULL, *as_produced = NULL;
 	char *raw = NULL;
 	int ret;
 
-	ret = mn_llm_encode(e->llm, &enc, &raw, content, len, source, type, len + 1, err);
+	ret = mn_llm_encode_at(e->llm, &enc, &raw, content, len, source, type, when, len + 1, err);
 	if (ret)
 		goto out;
 	as_produced = raw ? mn_encoding_extract(raw, strlen(raw), NULL) : NULL;
@@ -255,6 +256,13 @@ out:
 int mn_encoder_encode(struct mn_encoder *e, struct mn_encode_out *out, const char *content,
 		      size_t len, const char *source, const char *type, struct mn_err *err)
 {
+	return mn_encoder_encode_at(e, out, content, len, source, type, NULL, err);
+}
+
+int mn_encoder_encode_at(struct mn_encoder *e, struct mn_encode_out *out, const char *content,
+			 size_t len, const char *source, const char *type, const char *when,
+			 struct mn_err *err)
+{
 	size_t max_chars = (size_t)e->cfg->encoding.max_input_chars;
 	size_t seen = mn_prompt_input_len(content, len, max_chars);
 	json_t *scored = NULL;
@@ -270,7 +278,7 @@ int mn_encoder_encode(struct mn_encoder *e, struct mn_encode_out *out, const cha
 	if (e->llm) {
 		struct mn_err lerr = MN_ERR_INIT;
 
-		if (encode_llm(e, out, content, seen, source, type, &lerr)) {
+		if (encode_llm(e, out, content, seen, source, type, when, &lerr)) {
 			mn_warn("encoder", "%s failed (%s); falling back to the builtin student",
 				e->llm_label, lerr.msg);
 			mn_encode_out_release(out);

@@ -43,6 +43,12 @@ int mn_encoder_open_model(struct mn_encoder **out, const struct mn_config *cfg,
 void mn_encoder_free(struct mn_encoder *e);
 int mn_encoder_encode(struct mn_encoder *e, struct mn_encode_out *out, const char *content,
 		      size_t len, const char *source, const char *type, struct mn_err *err);
+/* The same with the time the observation happened (ISO-8601, may be
+ * NULL): an LLM student's prompt names its day, so the model can resolve
+ * relative dates. */
+int mn_encoder_encode_at(struct mn_encoder *e, struct mn_encode_out *out, const char *content,
+			 size_t len, const char *source, const char *type, const char *when,
+			 struct mn_err *err);
 void mn_encode_out_release(struct mn_encode_out *o);
 /* Label of the model new encodings will use (borrowed until next encode). */
 const char *mn_encoder_describe(struct mn_encoder *e);

@@ -665,6 +665,14 @@ int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const
 		  size_t len, const char *source, const char *type, size_t max_chars,
 		  struct mn_err *err)
 {
+	return mn_llm_encode_at(c, out_enc, out_raw_text, content, len, source, type, NULL,
+				max_chars, err);
+}
+
+int mn_llm_encode_at(struct mn_llm *c, json_t **out_enc, char **out_raw_text,
+		     const char *content, size_t len, const char *source, const char *type,
+		     const char *when, size_t max_chars, struct mn_err *err)
+{
 	struct mn_buf text = MN_BUF_INIT;
 	struct mn_err xerr = MN_ERR_INIT;
 	json_t *schema = NULL, *obj = NULL, *enc = NULL;
@@ -674,7 +682,7 @@ int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const
 	*out_enc = NULL;
 	if (out_raw_text)
 		*out_raw_text = NULL;
-	prompt = mn_prompt_build(content, len, source, type,
+	prompt = mn_prompt_build_at(content, len, source, type, when,
 				 max_chars ? max_chars : MN_PROMPT_MAX_INPUT_DEFAULT);
 	if (!prompt) {
 		ret = mn_err_set(err, MN_EINVAL, "could not build the encoding prompt");

@@ -76,6 +76,11 @@ const char *mn_llm_shown_url(const struct mn_llm *c);
  * checked: the caller runs mn_encoding_check. max_chars 0 means
  * MN_PROMPT_MAX_INPUT_DEFAULT. On failure *out_enc and *out_raw_text are
  * NULL. */
+/* mn_llm_encode with the time the observation happened (may be NULL), for
+ * the prompt (mn_prompt_build_at). */
+int mn_llm_encode_at(struct mn_llm *c, json_t **out_enc, char **out_raw_text,
+		     const char *content, size_t len, const char *source, const char *type,
+		     const char *when, size_t max_chars, struct mn_err *err);
 int mn_llm_encode(struct mn_llm *c, json_t **out_enc, char **out_raw_text, const char *content,
 		  size_t len, const char *source, const char *type, size_t max_chars,
 		  struct mn_err *err);

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "base/buf.h"
 #include "base/text.h"
 
@@ -104,14 +105,33 @@ static void add_label(struct mn_buf *b, const char *s, const char *def)
 char *mn_prompt_build(const char *content, size_t len, const char *source, const char *type,
 		      size_t max_chars)
 {
+	return mn_prompt_build_at(content, len, source, type, NULL, max_chars);
+}
+
+char *mn_prompt_build_at(const char *content, size_t len, const char *source, const char *type,
+			 const char *when, size_t max_chars)
+{
+	static const char *const days[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+					    "Friday", "Saturday", "Sunday" };
 	struct mn_buf b = MN_BUF_INIT;
 	size_t n = mn_prompt_input_len(content, len, max_chars);
+	int64_t t;
 
 	mn_buf_add(&b, instructions, sizeof(instructions) - 1);
 	mn_buf_adds(&b, "Source: ");
 	add_label(&b, source, "unknown");
 	mn_buf_adds(&b, "Type: ");
 	add_label(&b, type, "general");
+	if (when && mn_time_parse(&t, when)) {
+		int64_t day = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
+		char iso[MN_TIME_LEN];
+
+		mn_time_format(iso, t);
+		/* 1970-01-01 was a Thursday (index 3) */
+		mn_buf_addf(&b, "Observed on: %s %.10s (resolve relative dates such as "
+			    "\"yesterday\" or \"last Friday\" against this day)\n",
+			    days[((day + 3) % 7 + 7) % 7], iso);
+	}
 	mn_buf_adds(&b, "Observation:\n");
 	if (n)
 		mn_buf_add(&b, content, n);

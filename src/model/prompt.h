@@ -28,5 +28,10 @@ size_t mn_prompt_input_len(const char *content, size_t len, size_t max_chars);
  * may be NULL. */
 char *mn_prompt_build(const char *content, size_t len, const char *source, const char *type,
 		      size_t max_chars);
+/* The same with the time the observation happened (ISO-8601, may be
+ * NULL): a line names its day, against which the model resolves relative
+ * dates ("yesterday", "last Friday"). */
+char *mn_prompt_build_at(const char *content, size_t len, const char *source, const char *type,
+			 const char *when, size_t max_chars);
 
 #endif

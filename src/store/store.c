@@ -660,7 +660,7 @@ int mn_store_put_raw_claimed(struct mn_store *st, struct mn_raw *r, const char *
 }
 
 #define RAW_COLS "id, content, source, type, project, session, content_hash, state," \
-		 " attempts, last_error, created_at"
+		 " attempts, last_error, created_at, occurred_at"
 
 static void read_raw(struct mn_raw *out, sqlite3_stmt *s)
 {
@@ -679,6 +679,7 @@ static void read_raw(struct mn_raw *out, sqlite3_stmt *s)
 	out->attempts = sqlite3_column_int(s, 8);
 	out->last_error = mn_store_col_dup(s, 9);
 	mn_store_col_copy(out->created_at, sizeof(out->created_at), s, 10);
+	mn_store_col_copy(out->occurred_at, sizeof(out->occurred_at), s, 11);
 }
 
 static int claim(struct mn_store *st, struct mn_raw *out, const char *id, const char *worker,

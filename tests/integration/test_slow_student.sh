@@ -90,10 +90,17 @@ print("OK" if ok and took < 2000 else "SLOW", took, json.dumps(r)[:300])
 PY
 check "MCP remember acknowledged while the model is slow ($(cat "$T/mcp.out"))" grep -q "^OK" "$T/mcp.out"
 
-eventually 90 sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from raw_memories where state = 'encoded'\")\" -eq 5 ]"
-check "every memory is encoded by the slow student" test "$(count encoded)" -eq 5
+# the time an observation happened reaches the LLM student's prompt, so
+# the model can resolve "yesterday" (2025-10-29 was a Wednesday)
+"$MNEMO" remember --time 2025-10-29T09:00:00Z "Yesterday the harbour light failed." \
+	>/dev/null 2>>"$T/remember.err"
+
+eventually 90 sh -c "[ \"\$(sqlite3 '$DB' \"select count(*) from raw_memories where state = 'encoded'\")\" -eq 6 ]"
+check "every memory is encoded by the slow student" test "$(count encoded)" -eq 6
 check "by the student, not the fallback" \
-	test "$(sqlite3 "$DB" "select count(*) from memories where fallback = 0")" -eq 5
+	test "$(sqlite3 "$DB" "select count(*) from memories where fallback = 0")" -eq 6
+check "the student's prompt names the day the observation happened" \
+	grep -q "Observed on: Wednesday 2025-10-29" "$T/student.log"
 kill -TERM $SERVE
 wait $SERVE
 rc=$?

@@ -171,6 +171,25 @@ static void test_build_cuts_content_at_max_chars(void **state)
 	free(p);
 }
 
+/* With the observation's time, a line names its day (and weekday) before
+ * the observation; without one, or with a time that is not one, none. */
+static void test_observed_day_line(void **state)
+{
+	const char *text = "Yesterday we moved the cache.";
+	char *p = mn_prompt_build_at(text, strlen(text), "cli", "note", "2025-10-29T09:04:00Z",
+				     8000);
+	char *q = mn_prompt_build_at(text, strlen(text), "cli", "note", "not a time", 8000);
+
+	assert_non_null(strstr(p, "Observed on: Wednesday 2025-10-29 ("));
+	assert_true(strstr(p, "Observed on:") < strstr(p, "Observation:\n"));
+	assert_null(strstr(q, "Observed on:"));
+	free(p);
+	free(q);
+	p = mn_prompt_build_at(text, strlen(text), "cli", "note", "1969-12-31", 8000);
+	assert_non_null(strstr(p, "Observed on: Wednesday 1969-12-31"));
+	free(p);
+}
+
 static void test_build_is_deterministic(void **state)
 {
 	char *a = build("same input", "cli", "note", 8000);
@@ -185,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_ted_phrase_occurs_in_system_or_prompt),
+		cmocka_unit_test(test_observed_day_line),
 		cmocka_unit_test(test_ted_phrase_list_has_6_to_12_entries),
 		cmocka_unit_test(test_ted_phrases_survive_json_escaping),
 		cmocka_unit_test(test_built_prompt_echoed_back_is_template_echo),
