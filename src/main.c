@@ -144,6 +144,8 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	opterr = 0; /* a refused option is reported once, by mn_cli_bad_option */
+
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);

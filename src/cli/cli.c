@@ -84,6 +84,16 @@ int mn_cli_usage(const char *cmd, const char *fmt, ...)
 	return MN_EXIT_USAGE;
 }
 
+int mn_cli_bad_option(const char *cmd, char **argv)
+{
+	/* getopt is quiet (opterr = 0, main.c): the one message is ours */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (optopt && arg[0] == '-' && arg[1] != '-' && strchr(arg, optopt))
+		return mn_cli_usage(cmd, "option -%c is unknown or needs a value", optopt);
+	return mn_cli_usage(cmd, "unknown option '%s' (or it needs a value)", arg);
+}
+
 void mn_cli_print_json(const json_t *v)
 {
 	/* Numbers at full precision, in their shortest round-trip form: --json
@@ -158,7 +168,7 @@ int mn_cli_parse_common(struct mn_cli_common *o, int argc, char **argv, const ch
 			o->config = optarg;
 			break;
 		default:
-			return mn_cli_usage(cmd, "unknown option");
+			return mn_cli_bad_option(cmd, argv);
 		}
 	}
 	return -1;
@@ -249,7 +259,7 @@ int mn_cli_remember(int argc, char **argv)
 			in.time = optarg;
 			break;
 		default:
-			return mn_cli_usage("remember", "unknown option");
+			return mn_cli_bad_option("remember", argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -431,7 +441,7 @@ int mn_cli_recall(int argc, char **argv)
 			o.max_chars = (size_t)v;
 			break;
 		default:
-			return mn_cli_usage("recall", "unknown option");
+			return mn_cli_bad_option("recall", argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -520,7 +530,7 @@ int mn_cli_feedback(int argc, char **argv)
 			break;
 		default:
 			free(ids);
-			return mn_cli_usage("feedback", "unknown option");
+			return mn_cli_bad_option("feedback", argv);
 		}
 	}
 	if (optind != argc - 2) {
@@ -764,7 +774,7 @@ int mn_cli_encode(int argc, char **argv)
 			source = optarg;
 			break;
 		default:
-			return mn_cli_usage("encode", "unknown option");
+			return mn_cli_bad_option("encode", argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -868,7 +878,7 @@ int mn_cli_verify(int argc, char **argv)
 			enc_path = optarg;
 			break;
 		default:
-			return mn_cli_usage("verify", "unknown option");
+			return mn_cli_bad_option("verify", argv);
 		}
 	}
 	if (!raw_path || !enc_path || optind != argc)
@@ -963,7 +973,7 @@ int mn_cli_audit(int argc, char **argv)
 			limit = (int)v;
 			break;
 		default:
-			return mn_cli_usage("audit", "unknown option");
+			return mn_cli_bad_option("audit", argv);
 		}
 	}
 	if (optind != argc)
@@ -1092,7 +1102,7 @@ int mn_cli_experience(int argc, char **argv)
 			limit = (int)v;
 			break;
 		default:
-			return mn_cli_usage("experience", "unknown option");
+			return mn_cli_bad_option("experience", argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -50,6 +50,9 @@ extern const char *mn_cli_config_path;
 int mn_cli_fail(const struct mn_err *err);
 /* Print a usage error plus "see 'mnemo CMD --help'" and return 2. */
 int mn_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The usage error for the option getopt_long just refused (it returned
+ * '?'): names it once. */
+int mn_cli_bad_option(const char *cmd, char **argv);
 /* printf to stdout for a person: after formatting, terminal control
  * characters (C0 but newline and tab, DEL, C1) are escaped, so stored or
  * outside text cannot drive the terminal. Human output goes through it;

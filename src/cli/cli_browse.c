@@ -152,7 +152,7 @@ int mn_cli_list(int argc, char **argv)
 			cursor = optarg;
 			break;
 		default:
-			return mn_cli_usage("list", "unknown option");
+			return mn_cli_bad_option("list", argv);
 		}
 	}
 	if (optind != argc)
@@ -310,7 +310,7 @@ int mn_cli_edit(int argc, char **argv)
 			text_arg = optarg;
 			break;
 		default:
-			return mn_cli_usage("edit", "unknown option");
+			return mn_cli_bad_option("edit", argv);
 		}
 	}
 	if (optind != argc - 1 || !text_arg)
@@ -396,7 +396,7 @@ int mn_cli_dedup(int argc, char **argv)
 						    "most 1");
 			break;
 		default:
-			return mn_cli_usage("dedup", "unknown option");
+			return mn_cli_bad_option("dedup", argv);
 		}
 	}
 	if (optind != argc)
@@ -494,7 +494,7 @@ int mn_cli_export(int argc, char **argv)
 			path = optarg;
 			break;
 		default:
-			return mn_cli_usage("export", "unknown option");
+			return mn_cli_bad_option("export", argv);
 		}
 	}
 	if (optind != argc)

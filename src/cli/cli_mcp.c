@@ -67,7 +67,7 @@ int mn_cli_mcp(int argc, char **argv)
 			project = optarg;
 			break;
 		default:
-			return mn_cli_usage("mcp", "unknown option");
+			return mn_cli_bad_option("mcp", argv);
 		}
 	}
 	if (optind != argc)

@@ -66,7 +66,7 @@ int mn_cli_reindex(int argc, char **argv)
 			all = true;
 			break;
 		default:
-			return mn_cli_usage("reindex", "unknown option");
+			return mn_cli_bad_option("reindex", argv);
 		}
 	}
 	if (optind != argc)

@@ -160,7 +160,7 @@ int mn_cli_serve(int argc, char **argv)
 				http_at = argv[optind++];
 			break;
 		default:
-			return mn_cli_usage("serve", "unknown option");
+			return mn_cli_bad_option("serve", argv);
 		}
 	}
 	if (optind != argc)

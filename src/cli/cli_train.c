@@ -164,7 +164,7 @@ static int cmd_request(int argc, char **argv)
 			o.wait = true;
 			break;
 		default:
-			return mn_cli_usage("train request", "unknown option");
+			return mn_cli_bad_option("train request", argv);
 		}
 	}
 	if (optind != argc)
@@ -249,7 +249,7 @@ static int cmd_status(int argc, char **argv)
 			limit = (int)v;
 			break;
 		default:
-			return mn_cli_usage("train status", "unknown option");
+			return mn_cli_bad_option("train status", argv);
 		}
 	}
 	if (optind < argc)
@@ -480,7 +480,7 @@ int mn_cli_install_units(int argc, char **argv)
 			dir = optarg;
 			break;
 		default:
-			return mn_cli_usage("install-units", "unknown option");
+			return mn_cli_bad_option("install-units", argv);
 		}
 	}
 	if (optind != argc)
@@ -559,7 +559,7 @@ static int cmd_batch(int argc, char **argv)
 			out_dir = optarg;
 			break;
 		default:
-			return mn_cli_usage("train batch", "unknown option");
+			return mn_cli_bad_option("train batch", argv);
 		}
 	}
 	if (optind != argc)
@@ -658,7 +658,7 @@ static int cmd_run(int argc, char **argv)
 			oo.pending = true;
 			break;
 		default:
-			return mn_cli_usage("train run", "unknown option");
+			return mn_cli_bad_option("train run", argv);
 		}
 	}
 	if (optind != argc)

@@ -25,6 +25,15 @@ check "statsu suggests status" grep -q "did you mean 'status'" "$T/err"
 "$MNEMO" frobnicate >/dev/null 2>"$T/err"
 check "a word near nothing gets no guess" sh -c "! grep -q 'did you mean' '$T/err'"
 
+# -- an option error is said once, naming the option
+"$MNEMO" recall --bogus x >/dev/null 2>"$T/err"; rc=$?
+check "an unknown option is a usage error (2)" test "$rc" -eq 2
+check "it is named in one message line" \
+	sh -c "[ \$(grep -c bogus '$T/err') -eq 1 ] && [ \$(grep -vc '^see ' '$T/err') -eq 1 ]"
+"$MNEMO" recall -n >/dev/null 2>"$T/err"
+check "a missing value is named once" \
+	sh -c "[ \$(grep -c -- '-n' '$T/err') -eq 1 ] && [ \$(grep -vc '^see ' '$T/err') -eq 1 ]"
+
 # -- version --json
 "$MNEMO" version --json >"$T/v.json"
 check "version --json" python3 -c "import json; d=json.load(open('$T/v.json')); assert d['name']=='mnemo' and d['version'], d"
