@@ -318,8 +318,8 @@ int mn_worker_drain(struct mn_store *st, struct mn_encoder *enc, const struct mn
 		    const char *worker_id, const struct mn_worker_observer *obs, int max,
 		    volatile sig_atomic_t *stop, int *out_done, struct mn_err *err)
 {
-	int done = 0, ret = 0;
-	int64_t lease = mn_worker_lease_ms(cfg);
+	int done = 0, failed = 0, ret = 0;
+	int64_t lease = mn_worker_lease_ms(cfg), t0 = mn_time_mono_ms();
 
 	/* One row at a time, each in its own short transactions: a crash
 	 * between claim and result leaves the row claimed until its lease
@@ -340,8 +340,14 @@ int mn_worker_drain(struct mn_store *st, struct mn_encoder *enc, const struct mn
 		}
 		if (mn_worker_encode_raw(st, enc, cfg, &raw, worker_id, obs, NULL, &e) == 0)
 			done++;
+		else
+			failed++;
 		mn_raw_release(&raw);
 	}
+	/* one line per batch the daemon drains */
+	if (done || failed)
+		mn_info("worker", "%s encoded %d memor%s (%d failed) in %lld ms", worker_id, done,
+			done == 1 ? "y" : "ies", failed, (long long)(mn_time_mono_ms() - t0));
 	if (out_done)
 		*out_done = done;
 	return ret;

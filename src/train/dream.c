@@ -331,6 +331,13 @@ static json_t *run_phase(struct cycle *c, const struct phase *ph)
 	}
 	json_object_set_new(rec, "ms", json_integer(mn_time_mono_ms() - t0));
 	json_decref(body);
+	{
+		/* one line per phase, with what it counted */
+		char *line = mn_json_dumps(rec);
+
+		mn_info("dream", "phase %.400s", line);
+		free(line);
+	}
 	return rec;
 }
 
