@@ -341,9 +341,12 @@ static const struct tool tools[] = {
 	  tool_remember, false, false, false },
 	{ "recall", "Recall memories",
 	  "Search long-term memory. Call recall before starting a task, and whenever earlier "
-	  "decisions, errors, conventions or context might matter. Results are ranked by "
-	  "relevance, salience and past feedback. Keep the query_id: after using the results, "
-	  "call feedback with it.",
+	  "decisions, errors, conventions or context might matter. Ask in plain words or "
+	  "keywords; other word forms, common synonyms and dates (\"on March 3\", \"last "
+	  "week\", \"the day after the X outage\") are understood. Results are compact (id, "
+	  "time, text, score, matched terms), best first by relevance, then salience and past "
+	  "feedback; ask full for whole memories, explain for the score. Keep the query_id: "
+	  "after using the results, call feedback with it.",
 	  recall_args,
 	  "{\"type\":\"object\",\"properties\":{\"query_id\":{\"type\":\"string\"},"
 	  "\"memories\":{\"type\":\"array\",\"items\":@memory}},"
