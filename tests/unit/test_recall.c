@@ -329,6 +329,41 @@ static void test_forget_and_reencode_keep_the_index_intact(void **state)
 	mn_recall_result_release(&r);
 }
 
+/* Feedback breaks a near-tie: of two memories that match alike, the one
+ * rated helpful comes first; it cannot lift a memory that matches far
+ * less of the query above one that matches it all. */
+static void test_helpful_feedback_lifts_a_near_tie(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_recall_result r;
+	struct mn_err err = MN_ERR_INIT;
+	char a[37], b[37], c[37], ida[37], idb[37];
+	const char *ids[1];
+	size_t n = 0;
+
+	put_raw_at(f->st, a, "the canary deploy of the ingest service paused at ten percent",
+		   NULL, NULL);
+	put_raw_at(f->st, b, "the canary deploy of the billing service paused at ten percent",
+		   NULL, NULL);
+	put_raw_at(f->st, c, "canary", NULL, NULL);
+	encode(f->st, a, "canary deploy of ingest paused", "deploy");
+	encode(f->st, b, "canary deploy of billing paused", "deploy");
+	recall(f->st, &r, "canary deploy paused service", NULL);
+	assert_true(r.n >= 2);
+	snprintf(ida, sizeof(ida), "%s", r.items[0].raw_id);
+	snprintf(idb, sizeof(idb), "%s", r.items[1].id);
+	ids[0] = idb;
+	assert_int_equal(mn_store_feedback(f->st, &n, r.query_id, "helpful", ids, 1, NULL, &err),
+			 0);
+	mn_recall_result_release(&r);
+	recall(f->st, &r, "canary deploy paused service", NULL);
+	assert_string_equal(r.items[0].id, idb);
+	assert_string_not_equal(r.items[0].raw_id, ida);
+	/* the one-word memory stays under both */
+	assert_string_equal(r.items[r.n - 1].raw_id, c);
+	mn_recall_result_release(&r);
+}
+
 /* On a large store the common words only score what the rarer words
  * select, and a query of common words ranks the recent window: an old
  * memory with a rare word is still found, with every term it matched. */
@@ -405,6 +440,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_time_dates_and_time_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_forget_and_reencode_keep_the_index_intact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_helpful_feedback_lifts_a_near_tie, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_large_store_common_words, setup, teardown),
 		cmocka_unit_test(test_migration_rebuilds_the_index),
