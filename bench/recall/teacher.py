@@ -472,8 +472,9 @@ def empty_encoding(text):
 
 
 # The production prompt (src/model/prompt.c) ends with
-#     Source: <source>\nType: <type>\nObservation:\n<content>\n
-PROMPT_HEADER = re.compile(r"^Source: [^\n]*\nType: ([^\n]*)\nObservation:\n", re.M)
+#     Source: <source>\nType: <type>\n[Observed on: <day> ...\n]Observation:\n<content>\n
+PROMPT_HEADER = re.compile(r"^Source: [^\n]*\nType: ([^\n]*)\n(?:Observed on: [^\n]*\n)?"
+                           r"Observation:\n", re.M)
 
 
 def observation(user):

@@ -78,10 +78,11 @@ would you your yours yet into onto upon via per
 """.split())
 
 # The production prompt (src/prompt.c) ends with
-#     Source: <source>\nType: <type>\nObservation:\n<content>\n
+#     Source: <source>\nType: <type>\n[Observed on: <day> ...\n]Observation:\n<content>\n
 # The first such header is the real one: the instructions come before it
 # and the content, which might quote it, after it.
-PROMPT_HEADER = re.compile(r"^Source: [^\n]*\nType: [^\n]*\nObservation:\n", re.M)
+PROMPT_HEADER = re.compile(r"^Source: [^\n]*\nType: [^\n]*\n(?:Observed on: [^\n]*\n)?"
+                           r"Observation:\n", re.M)
 # Fallbacks for prompts of other shapes: a labelled last section.
 OTHER_MARKERS = [
     re.compile(r"<(?:content|input|observation)>\n?(.*?)\n?</(?:content|input|observation)>", re.S),
