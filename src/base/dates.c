@@ -453,6 +453,45 @@ size_t mn_dates_find(struct mn_date *out, size_t max, const char *text, size_t l
 	return found;
 }
 
+bool mn_dates_find_offset(struct mn_date_offset *out, const char *text, size_t len)
+{
+	static _Thread_local struct word w[MAX_WORDS];
+	size_t n = text ? split_words(w, MAX_WORDS, text, len) : 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 1; i + 1 < n; i++) {
+		size_t first = i - 1;
+		int unit, count = 1;
+
+		if (!is(w, n, i, "after") && !is(w, n, i, "before"))
+			continue;
+		if (is(w, n, i - 1, "day") || is(w, n, i - 1, "days"))
+			unit = 1;
+		else if (is(w, n, i - 1, "week") || is(w, n, i - 1, "weeks"))
+			unit = 7;
+		else
+			continue;
+		if (i >= 2 && (is(w, n, i - 2, "a") || is(w, n, i - 2, "the"))) {
+			first = i - 2;
+		} else if (i >= 2 && w[i - 2].num > 0 && w[i - 2].num <= 31) {
+			count = w[i - 2].num;
+			first = i - 2;
+		}
+		out->start = w[first].start;
+		out->anchor_start = w[i + 1].start;
+		out->anchor_end = len;
+		for (size_t k = out->anchor_start; k < len; k++)
+			if (strchr(",?;!", text[k]) ||
+			    (text[k] == '.' && (k + 1 == len || isspace((unsigned char)text[k + 1])))) {
+				out->anchor_end = k;
+				break;
+			}
+		out->days = (is(w, n, i, "after") ? 1 : -1) * count * unit;
+		return true;
+	}
+	return false;
+}
+
 static void iso_week(const struct mn_date *dt, int *wy, int *wn)
 {
 	int64_t days = days_from_civil(dt->y, dt->m, dt->d);

@@ -43,6 +43,16 @@ struct mn_date {
  * writes at most max into out and returns how many. Never fails. */
 size_t mn_dates_find(struct mn_date *out, size_t max, const char *text, size_t len,
 		     int64_t ref_ms);
+/* "the day after X", "two days before X", "a week after X": an offset
+ * from an event the text names by its words (the anchor). */
+struct mn_date_offset {
+	size_t start;                  /* where the offset ("the day after") starts */
+	size_t anchor_start, anchor_end; /* the anchor: up to , ? ; ! or a full stop */
+	int days;                      /* signed: after > 0, before < 0 */
+};
+
+/* The first such offset in text[0..len); false when there is none. */
+bool mn_dates_find_offset(struct mn_date_offset *out, const char *text, size_t len);
 /* The calendar day (UTC) of epoch ms. */
 void mn_dates_day(struct mn_date *out, int64_t ms);
 /* Append the index keys of a date, space separated: for a day all five

@@ -77,7 +77,6 @@ static void load_params(void)
 /* Per-row detail, for the score and for --explain. */
 struct rank_row {
 	double tf[MAX_PHRASES][N_COLS];
-	double phrase_score[MAX_PHRASES];
 	int best_phrase[MAX_GROUPS];
 	double group_score[MAX_GROUPS];
 	double lexical;
@@ -206,7 +205,6 @@ static void rank_row(const Fts5ExtensionApi *api, Fts5Context *ctx, const struct
 		}
 		s = x > 0 ? q->weight[ph] * q->idf[ph] * x * (params.k1 + 1.0) / (params.k1 + x)
 			  : 0.0;
-		r->phrase_score[ph] = s;
 		if (s > r->group_score[g]) {
 			r->group_score[g] = s;
 			r->best_phrase[g] = ph;
@@ -464,95 +462,12 @@ static bool new_group(struct query *q, const char *term, bool date)
 	return true;
 }
 
-/* "the day after the X outage", "two days before releasing 2.9": an
- * offset from an event the query names. The event (the anchor) is found
- * by its own search; the day it happened, moved by the offset, becomes a
- * date term of the query. */
-struct anchor {
-	bool found;
-	size_t off_start;  /* where the offset ("the day after") starts */
-	size_t start, end; /* the anchor's words */
-	int days;          /* signed offset */
-};
-
-static const char *const small_numbers[] = {
-	"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-};
-
-static int small_number(const char *w)
-{
-	if (isdigit((unsigned char)w[0]) && strlen(w) <= 2)
-		return atoi(w);
-	if (!strcmp(w, "a") || !strcmp(w, "the"))
-		return 1;
-	for (int i = 0; i < (int)(sizeof(small_numbers) / sizeof(small_numbers[0])); i++)
-		if (!strcmp(w, small_numbers[i]))
-			return i;
-	return -1;
-}
-
-static void find_anchor(struct anchor *a, const char *text)
-{
-	struct {
-		size_t start;
-		char s[16];
-	} w[64];
-	size_t n = 0, len = strlen(text);
-	const char *p = text;
-
-	memset(a, 0, sizeof(*a));
-	while (*p && n < 64) {
-		size_t k = 0;
-
-		while (*p && !isalnum((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		w[n].start = (size_t)(p - text);
-		while (*p && (isalnum((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))) {
-			if (k < sizeof(w[n].s) - 1)
-				w[n].s[k++] = (char)tolower((unsigned char)*p);
-			p++;
-		}
-		w[n++].s[k] = '\0';
-	}
-	for (size_t i = 1; i + 1 < n; i++) {
-		int unit, count = 1, sign;
-		size_t first = i - 1;
-
-		if (strcmp(w[i].s, "after") && strcmp(w[i].s, "before"))
-			continue;
-		sign = strcmp(w[i].s, "after") ? -1 : 1;
-		if (!strcmp(w[i - 1].s, "day") || !strcmp(w[i - 1].s, "days"))
-			unit = 1;
-		else if (!strcmp(w[i - 1].s, "week") || !strcmp(w[i - 1].s, "weeks"))
-			unit = 7;
-		else
-			continue;
-		if (i >= 2 && small_number(w[i - 2].s) > 0) {
-			count = small_number(w[i - 2].s);
-			first = i - 2;
-		}
-		a->found = true;
-		a->off_start = w[first].start;
-		a->start = w[i + 1].start;
-		a->end = len;
-		for (size_t k = a->start; k < len; k++)
-			if (strchr(",?;!", text[k]) ||
-			    (text[k] == '.' && (!text[k + 1] || isspace((unsigned char)text[k + 1])))) {
-				a->end = k;
-				break;
-			}
-		a->days = sign * count * unit;
-		return;
-	}
-}
-
 /* Words of the query outside date expressions (and outside an anchor's
  * offset); function words dropped unless nothing else is left. The
  * anchor's own words count at half weight; extra (may be NULL) is a date
  * term to add, shown as extra_term. */
-static void parse_query(struct query *q, const char *text, int64_t now, const struct anchor *an,
+static void parse_query(struct query *q, const char *text, int64_t now,
+			const struct mn_date_offset *an,
 			const struct mn_date *extra, const char *extra_term)
 {
 	struct mn_date dates[MN_DATES_MAX];
@@ -583,9 +498,9 @@ static void parse_query(struct query *q, const char *text, int64_t now, const st
 		for (size_t d = 0; d < nd; d++)
 			if (pos >= dates[d].start && pos < dates[d].start + dates[d].len)
 				in_date = true;
-		if (in_date || (an && an->found && pos >= an->off_start && pos < an->start))
+		if (in_date || (an && pos >= an->start && pos < an->anchor_start))
 			continue;
-		in_anchor[nw] = an && an->found && pos >= an->start && pos < an->end;
+		in_anchor[nw] = an && pos >= an->anchor_start && pos < an->anchor_end;
 		stop[nw] = mn_lexicon_is_stopword(words[nw]);
 		n_content += !stop[nw];
 		nw++;
@@ -867,6 +782,7 @@ static int search(struct mn_store *st, struct cand **out, size_t *out_n, const s
 
 	*out = NULL;
 	*out_n = 0;
+	xc.n = 0; /* a search that scores nothing leaves no stale detail behind */
 	if (!s)
 		return MN_EIO;
 	sqlite3_bind_text(s, 1, pl->match, -1, SQLITE_STATIC);
@@ -1222,10 +1138,10 @@ out:
  * of the best score), the earliest - a follow-up or a postmortem comes
  * after the event it names. */
 static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, const char *text,
-		      const struct anchor *an, const struct mn_recall_opts *o, int64_t now,
+		      const struct mn_date_offset *an, const struct mn_recall_opts *o, int64_t now,
 		      struct mn_err *err)
 {
-	char *anchor_text = mn_xstrndup(text + an->start, an->end - an->start);
+	char *anchor_text = mn_xstrndup(text + an->anchor_start, an->anchor_end - an->anchor_start);
 	struct query *aq = mn_xmalloc(sizeof(*aq));
 	struct cand *c = NULL;
 	size_t n = 0;
@@ -1267,7 +1183,8 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 		    const struct mn_recall_opts *o, struct mn_err *err)
 {
 	struct query *q = NULL;
-	struct anchor an;
+	struct mn_date_offset an;
+	bool have_an;
 	struct mn_date day;
 	char term[64] = "";
 	bool have_day = false;
@@ -1290,15 +1207,15 @@ int mn_store_recall(struct mn_store *st, struct mn_recall_result *out,
 	ret = read_begin(st, &own_read, err);
 	if (ret)
 		goto out;
-	find_anchor(&an, o->query);
-	if (an.found) {
+	have_an = mn_dates_find_offset(&an, o->query, strlen(o->query));
+	if (have_an) {
 		ret = anchor_day(st, &day, &have_day, o->query, &an, o, now, err);
 		if (ret)
 			goto out;
-		snprintf(term, sizeof(term), "%.*s", (int)(an.end - an.off_start),
-			 o->query + an.off_start);
+		snprintf(term, sizeof(term), "%.*s", (int)(an.anchor_end - an.start),
+			 o->query + an.start);
 	}
-	parse_query(q, o->query, now, &an, have_day ? &day : NULL, term);
+	parse_query(q, o->query, now, have_an ? &an : NULL, have_day ? &day : NULL, term);
 	if (q->n || o->query_vec) {
 		ret = rank(st, out, q, o, limit, err);
 		if (ret)

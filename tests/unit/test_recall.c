@@ -102,6 +102,25 @@ static void test_dates_absolute_and_relative(void **state)
 	expect_key("the day after the outage", "2026-01-10", "none");
 }
 
+static void test_dates_offset_from_an_event(void **state)
+{
+	struct mn_date_offset o;
+	const char *t1 = "what did we do the day after the search cluster outage?";
+	const char *t2 = "the day after releasing 2.9, what did we fix";
+	const char *t3 = "what did we write two days before the export worker outage";
+
+	(void)state;
+	assert_true(mn_dates_find_offset(&o, t1, strlen(t1)));
+	assert_int_equal(o.days, 1);
+	assert_int_equal(strncmp(t1 + o.start, "the day after", 13), 0);
+	assert_int_equal((int)(o.anchor_end - o.anchor_start), (int)strlen("the search cluster outage"));
+	assert_true(mn_dates_find_offset(&o, t2, strlen(t2)));
+	assert_int_equal(strncmp(t2 + o.anchor_start, "releasing 2.9", o.anchor_end - o.anchor_start), 0);
+	assert_true(mn_dates_find_offset(&o, t3, strlen(t3)));
+	assert_int_equal(o.days, -2);
+	assert_false(mn_dates_find_offset(&o, "after the outage", 16));
+}
+
 static void test_dates_index_keys_of_a_day(void **state)
 {
 	struct mn_date d;
@@ -429,6 +448,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dates_absolute_and_relative),
+		cmocka_unit_test(test_dates_offset_from_an_event),
 		cmocka_unit_test(test_dates_index_keys_of_a_day),
 		cmocka_unit_test_setup_teardown(test_inflections_and_function_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_of_the_query_ranks_first, setup, teardown),
