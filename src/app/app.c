@@ -279,8 +279,7 @@ static json_t *cut_text(const char *text, size_t max)
 	while (end > max / 2 && text[end] != ' ')
 		end--;
 	if (text[end] != ' ')
-		for (end = max; end > 0 && ((unsigned char)text[end] & 0xC0) == 0x80; end--)
-			;
+		end = mn_text_utf8_cut(text, len, max);
 	s = mn_xasprintf("%.*s…", (int)end, text);
 	o = mn_json_safe_string(s);
 	free(s);
