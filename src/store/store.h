@@ -34,7 +34,7 @@
 
 struct mn_store;
 
-#define MN_STORE_SCHEMA_VERSION 5
+#define MN_STORE_SCHEMA_VERSION 6
 /* How long a statement waits for another process's write lock. */
 #define MN_STORE_BUSY_MS 10000
 
@@ -109,6 +109,32 @@ int mn_store_get_raw(struct mn_store *st, struct mn_raw *out, const char *id,
 
 /* ---- memories ---- */
 
+/* The learned ranker's features of a recall candidate (docs/ranker.md),
+ * computed by the store's ranking (store_recall.c), each roughly 0..1. */
+enum {
+	MN_RANK_BASE,     /* the hand-tuned score: lexical x bounded priors */
+	MN_RANK_LEXICAL,  /* BM25F share of the query matched */
+	MN_RANK_COVERAGE, /* idf-weighted share of term groups matched at all */
+	MN_RANK_CONTENT,  /* ... whose best phrase matched the raw text */
+	MN_RANK_GIST,
+	MN_RANK_SUMMARY,
+	MN_RANK_CONCEPTS,
+	MN_RANK_KEYTERMS,
+	MN_RANK_DATES,
+	MN_RANK_EXACT,    /* ... matched by the query's own word, not a synonym */
+	MN_RANK_RECENCY,  /* exp(-days/90) */
+	MN_RANK_SALIENCE, /* 0.5 when not encoded */
+	MN_RANK_FEEDBACK, /* the memory's feedback score, -1..1 */
+	MN_RANK_ENCODED,  /* 1 when encoded */
+	MN_RANK_REPEATS,  /* min(1, log2(repeat count) / 4) */
+	MN_RANK_NF
+};
+
+extern const char *const mn_rank_feature_names[MN_RANK_NF];
+
+/* A ranker: the score of a candidate from its features (higher first). */
+typedef double (*mn_rank_fn)(void *ctx, const float *features);
+
 struct mn_memory {
 	char id[37];
 	char raw_id[37];
@@ -132,6 +158,9 @@ struct mn_memory {
 	char state[12];        /* memory state, or raw state for raw-only hits */
 	char category[20];     /* buffer category (listings only) */
 	int64_t rowid;         /* store-internal row id (recall ranking) */
+	/* the ranker's features of this result (recall), docs/ranker.md */
+	float rank_features[MN_RANK_NF];
+	bool has_rank_features;
 };
 
 void mn_memory_release(struct mn_memory *m);
@@ -171,6 +200,11 @@ struct mn_recall_opts {
 	int query_dim;
 	const char *vec_model;
 	double vec_weight;    /* the vector ranking's weight in the fusion, 0..1 */
+	/* the learned ranker (docs/ranker.md): NULL = order by the hand-tuned
+	 * score; its version is logged with the recall */
+	mn_rank_fn rank_fn;
+	void *rank_ctx;
+	const char *ranker_version;
 	/* how the front ends present the results (mn_op_recall); the store
 	 * ignores them */
 	bool full;            /* the whole memory, not the compact form */

@@ -42,6 +42,12 @@ static const char *const col_names[N_COLS] = {
 	"content", "gist", "summary", "concepts", "keyterms", "dates",
 };
 
+const char *const mn_rank_feature_names[MN_RANK_NF] = {
+	"base", "lexical", "coverage", "content", "gist", "summary", "concepts",
+	"keyterms", "dates", "exact", "recency", "salience", "feedback", "encoded",
+	"repeats",
+};
+
 /* BM25F parameters, chosen on bench/recall (docs/recall.md). The raw
  * text carries the evidence; the encoding's short fields add to it at a
  * lower weight, so an encoded memory and a queued one score alike. */
@@ -89,6 +95,8 @@ struct rank_query {
 	double weight[MAX_PHRASES];
 	double idf[MAX_PHRASES];
 	double norm; /* sum over groups of the group's best weight x idf */
+	double gbest[MAX_GROUPS]; /* each group's best weight x idf */
+	double gmaxw[MAX_GROUPS]; /* each group's highest phrase weight */
 	double avglen[N_COLS];
 	struct rank_row row; /* scratch of the row being scored */
 };
@@ -156,9 +164,13 @@ static struct rank_query *rank_query_new(const Fts5ExtensionApi *api, Fts5Contex
 		last_idf[i] = q->idf[i];
 		if (q->weight[i] * q->idf[i] > best[q->group[i]])
 			best[q->group[i]] = q->weight[i] * q->idf[i];
+		if (q->weight[i] > q->gmaxw[q->group[i]])
+			q->gmaxw[q->group[i]] = q->weight[i];
 	}
-	for (int g = 0; g < q->n_groups; g++)
+	for (int g = 0; g < q->n_groups; g++) {
 		q->norm += best[g];
+		q->gbest[g] = best[g];
+	}
 	return q;
 }
 
@@ -231,14 +243,54 @@ static _Thread_local struct {
 	struct xrow rows[XCACHE];
 	int n, n_groups;
 	double idf[MAX_PHRASES], weight[MAX_PHRASES];
+	double norm, gbest[MAX_GROUPS], gmaxw[MAX_GROUPS];
 } xc;
 
 static void xcache_reset(const struct rank_query *q)
 {
 	xc.n = 0;
 	xc.n_groups = q->n_groups;
+	xc.norm = q->norm;
 	memcpy(xc.idf, q->idf, sizeof(xc.idf));
 	memcpy(xc.weight, q->weight, sizeof(xc.weight));
+	memcpy(xc.gbest, q->gbest, sizeof(xc.gbest));
+	memcpy(xc.gmaxw, q->gmaxw, sizeof(xc.gmaxw));
+}
+
+/* The ranker's match features of a cached row (docs/ranker.md): the
+ * shares of the query matched at all, in each field, and by the query's
+ * own words. false when the row is not cached (beyond the XCACHE best). */
+static bool xcache_features(int64_t rowid, float *f)
+{
+	for (int i = 0; i < xc.n; i++) {
+		const struct xrow *x = &xc.rows[i];
+		double cover = 0, exact = 0, field[N_COLS] = {0};
+
+		if (x->rowid != rowid)
+			continue;
+		for (int g = 0; g < xc.n_groups; g++) {
+			int ph = x->best[g];
+			double wi;
+
+			if (ph < 0)
+				continue;
+			wi = xc.weight[ph] * xc.idf[ph];
+			cover += xc.gbest[g];
+			if (xc.weight[ph] >= xc.gmaxw[g] - 1e-9)
+				exact += wi;
+			for (int c = 0; c < N_COLS; c++)
+				if (x->fields[g] & (1u << c))
+					field[c] += wi;
+		}
+		if (xc.norm <= 0)
+			return true;
+		f[MN_RANK_COVERAGE] = (float)(cover / xc.norm);
+		f[MN_RANK_EXACT] = (float)(exact / xc.norm);
+		for (int c = 0; c < N_COLS; c++)
+			f[MN_RANK_CONTENT + c] = (float)(field[c] / xc.norm);
+		return true;
+	}
+	return false;
 }
 
 static void xcache_add(const struct rank_query *q, const struct rank_row *r, int64_t rowid)
@@ -672,16 +724,24 @@ struct cand {
 	char occurred_at[MN_TIME_LEN];
 	bool vec;  /* a vector candidate too (fuse) */
 	float sim; /* its cosine similarity */
+	bool has_f;
+	float f[MN_RANK_NF]; /* the ranker's features (rescore) */
 };
 
 /* Bounded priors: salience moves a score by at most +-10%, feedback by
  * +-25%, recency adds at most 5%. */
-static double prior(double salience, double feedback, int64_t age_ms)
+static double prior(double salience, double feedback, double recency)
 {
-	/* whole days: the same recall gives the same scores all day */
+	return 1.0 + 0.2 * (salience - 0.5) + 0.25 * feedback + 0.05 * recency;
+}
+
+/* exp(-days/90) in whole days: the same recall gives the same scores all
+ * day. */
+static double recency_of(int64_t age_ms)
+{
 	double days = age_ms > 0 ? floor((double)age_ms / 86400000.0) : 0.0;
 
-	return 1.0 + 0.2 * (salience - 0.5) + 0.25 * feedback + 0.05 * exp(-days / 90.0);
+	return exp(-days / 90.0);
 }
 
 static int by_score(const void *a, const void *b)
@@ -709,15 +769,43 @@ static int by_lexical(const void *a, const void *b)
  * least 5 per result asked for): beyond them only near-ties could move. */
 #define RESCORE_MIN 50
 
-/* Stage two: the priors of the best lexical matches. A match whose
- * lexical score times PRIOR_MAX is below the limit-th best times
- * PRIOR_MIN cannot enter the results, so only the others are read. */
+/* The features of a candidate whose priors row s holds (docs/ranker.md),
+ * and its score: the ranker's, or base without one. */
+static void features_of(struct cand *c, sqlite3_stmt *s, int64_t now,
+			const struct mn_recall_opts *o)
+{
+	bool encoded = sqlite3_column_type(s, 1) != SQLITE_NULL;
+	double sal = encoded ? sqlite3_column_double(s, 1) : 0.5;
+	double fb = encoded ? sqlite3_column_double(s, 2) : 0.0;
+	int64_t reps = sqlite3_column_int64(s, 3), t = 0;
+	double rec;
+
+	mn_time_parse(&t, c->occurred_at);
+	rec = recency_of(now - t);
+	memset(c->f, 0, sizeof(c->f));
+	c->has_f = true;
+	xcache_features(c->rowid, c->f);
+	c->f[MN_RANK_BASE] = (float)(c->lexical * prior(sal, fb, rec));
+	c->f[MN_RANK_LEXICAL] = (float)c->lexical;
+	c->f[MN_RANK_RECENCY] = (float)rec;
+	c->f[MN_RANK_SALIENCE] = (float)sal;
+	c->f[MN_RANK_FEEDBACK] = (float)fb;
+	c->f[MN_RANK_ENCODED] = encoded ? 1.0f : 0.0f;
+	c->f[MN_RANK_REPEATS] = reps > 1 ? (float)fmin(1.0, log2((double)reps) / 4.0) : 0.0f;
+	c->score = o && o->rank_fn ? o->rank_fn(o->rank_ctx, c->f) : (double)c->f[MN_RANK_BASE];
+}
+
+/* Stage two: the priors and features of the best lexical matches. A
+ * match whose lexical score times PRIOR_MAX is below the limit-th best
+ * times PRIOR_MIN cannot enter the hand-tuned results, so only the others
+ * are read; a learned ranker gets the best lexical matches whatever their
+ * score. */
 static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
-		   struct mn_err *err)
+		   const struct mn_recall_opts *o, struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT r.occurred_at, m.salience, m.feedback_score FROM raw_memories r"
-		" LEFT JOIN memories m ON m.raw_id = r.id WHERE r.rowid = ?1";
+		"SELECT r.occurred_at, m.salience, m.feedback_score, r.repeat_count"
+		" FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id WHERE r.rowid = ?1";
 	int64_t now = mn_time_now_ms();
 	size_t keep = *n;
 	double bar;
@@ -726,13 +814,12 @@ static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
 		qsort(c, *n, sizeof(*c), by_lexical);
 	bar = *n ? c[(size_t)limit < *n ? (size_t)limit - 1 : *n - 1].lexical * PRIOR_MIN / PRIOR_MAX
 		 : 0;
-	while (keep > 0 && c[keep - 1].lexical < bar)
+	while (!o->rank_fn && keep > 0 && c[keep - 1].lexical < bar)
 		keep--;
 	if (keep > RESCORE_MIN && keep > (size_t)limit * 5)
 		keep = (size_t)limit * 5 > RESCORE_MIN ? (size_t)limit * 5 : RESCORE_MIN;
 	for (size_t i = 0; i < keep; i++) {
 		sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-		int64_t t = 0;
 		int rc;
 
 		if (!s)
@@ -740,13 +827,8 @@ static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
 		sqlite3_bind_int64(s, 1, c[i].rowid);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
-			bool encoded = sqlite3_column_type(s, 1) != SQLITE_NULL;
-
 			mn_store_col_copy(c[i].occurred_at, sizeof(c[i].occurred_at), s, 0);
-			mn_time_parse(&t, c[i].occurred_at);
-			c[i].score = c[i].lexical *
-				     prior(encoded ? sqlite3_column_double(s, 1) : 0.5,
-					   encoded ? sqlite3_column_double(s, 2) : 0.0, now - t);
+			features_of(&c[i], s, now, o);
 		} else {
 			c[i].score = c[i].lexical; /* forgotten meanwhile: load_doc skips it */
 		}
@@ -807,7 +889,7 @@ static int search(struct mn_store *st, struct cand **out, size_t *out_n, const s
 		free(c);
 		return mn_store_fail(st, err, "search memories");
 	}
-	ret = rescore(st, c, &n, limit > 0 ? limit : 10, err);
+	ret = rescore(st, c, &n, limit > 0 ? limit : 10, o, err);
 	if (ret) {
 		free(c);
 		return ret;
@@ -942,8 +1024,8 @@ static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
 		      const struct mn_recall_opts *o, struct mn_err *err)
 {
 	static const char *const sql =
-		"INSERT INTO recall_log(query_id, query, project, session, results, created_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"INSERT INTO recall_log(query_id, query, project, session, results, created_at,"
+		" ranker) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	json_t *results = json_array();
 	char *text;
@@ -962,6 +1044,16 @@ static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
 		json_object_set_new(row, "raw_id", json_string(r->items[i].raw_id));
 		json_object_set_new(row, "rank", json_integer((json_int_t)i + 1));
 		json_object_set_new(row, "score", json_real(r->items[i].score));
+		if (r->items[i].has_rank_features) {
+			json_t *f = json_array();
+
+			/* four decimals: what a ranker trained later needs */
+			for (int k = 0; k < MN_RANK_NF; k++)
+				json_array_append_new(
+					f, json_real(round((double)r->items[i].rank_features[k] * 1e4) /
+						     1e4));
+			json_object_set_new(row, "features", f);
+		}
 		json_array_append_new(results, row);
 	}
 	text = mn_json_dumps(results);
@@ -973,6 +1065,7 @@ static int log_recall(struct mn_store *st, const struct mn_recall_result *r,
 	mn_store_bind_text(s, 4, o->session);
 	sqlite3_bind_text(s, 5, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
+	mn_store_bind_text(s, 7, o->ranker_version ? o->ranker_version : "hand");
 	sqlite3_busy_timeout(st->db, RECALL_LOG_BUSY_MS);
 	ret = mn_store_step_done(st, s, err, "log recall");
 	sqlite3_busy_timeout(st->db, MN_STORE_BUSY_MS);
@@ -1119,6 +1212,8 @@ static int rank(struct mn_store *st, struct mn_recall_result *out, const struct 
 		out->n++;
 		m->rowid = c[i].rowid;
 		m->score = c[i].score;
+		m->has_rank_features = c[i].has_f;
+		memcpy(m->rank_features, c[i].f, sizeof(m->rank_features));
 		m->explain = q->n ? explain_doc(st, q, &pl, spec_idf, c[i].rowid, c[i].score, err)
 				  : json_pack("{s:o,s:o,s:f}", "matched", json_array(), "terms",
 					      json_array(), "score", c[i].score);
@@ -1143,6 +1238,7 @@ static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, con
 {
 	char *anchor_text = mn_xstrndup(text + an->anchor_start, an->anchor_end - an->anchor_start);
 	struct query *aq = mn_xmalloc(sizeof(*aq));
+	struct mn_recall_opts ao = *o;
 	struct cand *c = NULL;
 	size_t n = 0;
 	int ret = 0;
@@ -1155,7 +1251,8 @@ static int anchor_day(struct mn_store *st, struct mn_date *out, bool *found, con
 
 		plan_all(&pl, aq);
 		spec = spec_of(aq, &pl, false);
-		ret = search(st, &c, &n, &pl, spec, o, 5, err);
+		ao.rank_fn = NULL; /* the day of the best match by the words alone */
+		ret = search(st, &c, &n, &pl, spec, &ao, 5, err);
 		free(pl.match);
 		free(spec);
 	}

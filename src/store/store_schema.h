@@ -253,6 +253,16 @@ static const char *const migration_5[] = {
 	NULL,
 };
 
+static const char *const migration_6[] = {
+	/* 6: the learned ranker (docs/ranker.md). Which ranker ordered a
+	 * recall (each result in recall_log.results carries the features it
+	 * was ranked by), and which model a training run trains. */
+	"ALTER TABLE recall_log ADD COLUMN ranker TEXT;",
+	"ALTER TABLE training_runs ADD COLUMN model TEXT NOT NULL DEFAULT 'student';",
+	"CREATE INDEX recall_feedback_created ON recall_feedback(created_at);",
+	NULL,
+};
+
 /* Each step is a NULL-terminated list of statements run in one transaction. */
 static const char *const *const mn_store_migrations[] = {
 	migration_1,
@@ -260,6 +270,7 @@ static const char *const *const mn_store_migrations[] = {
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 
 #define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))
