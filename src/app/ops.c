@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "app/ranking.h"
 #include "app/recall_vec.h"
 #include "base/json.h"
 
@@ -41,6 +42,7 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 	size_t used = 0, omitted = 0;
 	float *qv = NULL;
 	char vnote[320] = "";
+	const struct mn_ranker *rk;
 	/* the query's vector, when a provider is configured (docs/vectors.md):
 	 * embedded before the store's read transaction, never inside it */
 	int vstate = o->query_vec ? 1 : mn_app_recall_vector(a, &qv, o->query, vnote,
@@ -53,6 +55,10 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 		vo.vec_model = a->cfg.embedding.model;
 		vo.vec_weight = a->cfg.embedding_weight;
 	}
+	rk = mn_app_ranker(a);
+	vo.rank_fn = mn_ranker_score_cb;
+	vo.rank_ctx = (void *)rk;
+	vo.ranker_version = rk->version;
 	ret = mn_store_recall(a->store, &r, &vo, err);
 	free(qv);
 	*out = NULL;
@@ -61,6 +67,10 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 	arr = json_array();
 	for (size_t i = 0; i < r.n; i++) {
 		json_t *item = mn_app_recall_item_json(&r.items[i], o->full, o->explain);
+
+		if (o->explain && r.items[i].has_rank_features)
+			json_object_set_new(json_object_get(item, "explain"), "ranker",
+					    mn_ranker_explain(rk, r.items[i].rank_features));
 
 		if (o->max_chars) {
 			/* whole results only: the first that does not fit ends

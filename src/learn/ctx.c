@@ -52,6 +52,8 @@ int mn_ctx_open(struct mn_ctx *a, const char *config_path, struct mn_err *err)
 void mn_ctx_close(struct mn_ctx *a)
 {
 	mn_encoder_free(a->encoder);
+	free(a->ranker);
+	free(a->ranker_default);
 	mn_store_close(a->store);
 	mn_config_release(&a->cfg);
 	free(a->home);

@@ -25,6 +25,10 @@ struct mn_ctx {
 	 * monitor installs itself here). Written only by the thread that owns
 	 * the app; worker threads get a copy before they start. */
 	struct mn_worker_observer observer;
+	/* the ranker recall uses, loaded on first use and again when the
+	 * registry's current version changes (app/ranking.c) */
+	struct mn_ranker *ranker;
+	char *ranker_default; /* path of the shipped default ranker, "" = none */
 };
 
 /* Load config, create the data home (0700) and its subdirectories, open

@@ -113,46 +113,23 @@ double mn_ranker_score_cb(void *ranker, const float *f)
 	return mn_ranker_score(ranker, f);
 }
 
+static double round4(double x)
+{
+	return round(x * 1e4) / 1e4;
+}
+
 json_t *mn_ranker_explain(const struct mn_ranker *r, const float *f)
 {
 	json_t *feat = json_object(), *contrib = json_object();
 
 	for (int i = 0; i < MN_RANK_NF; i++) {
-		json_object_set_new(feat, mn_rank_feature_names[i], json_real((double)f[i]));
+		json_object_set_new(feat, mn_rank_feature_names[i], json_real(round4((double)f[i])));
 		if (r->w[i] != 0)
 			json_object_set_new(contrib, mn_rank_feature_names[i],
-					    json_real(r->w[i] * (double)f[i]));
+					    json_real(round4(r->w[i] * (double)f[i])));
 	}
 	return json_pack("{s:s,s:f,s:o,s:o}", "version", r->version, "score",
 			 mn_ranker_score(r, f), "features", feat, "contributions", contrib);
-}
-
-uint32_t mn_rank_split_hash(const char *query)
-{
-	uint32_t h = 2166136261u;
-	bool space = false, any = false;
-
-	/* FNV-1a over the lower-cased text, runs of white space as one */
-	for (const unsigned char *p = (const unsigned char *)(query ? query : ""); *p; p++) {
-		unsigned char c = (unsigned char)mn_ascii_lower((char)*p);
-
-		if (mn_ascii_space(c)) {
-			space = any;
-			continue;
-		}
-		if (space) {
-			h = (h ^ ' ') * 16777619u;
-			space = false;
-		}
-		h = (h ^ c) * 16777619u;
-		any = true;
-	}
-	return h;
-}
-
-bool mn_rank_is_holdout(const char *query, int holdout_pct)
-{
-	return (int)(mn_rank_split_hash(query) % 100u) < holdout_pct;
 }
 
 bool mn_ranker_item_features(float *f, const json_t *item, const json_t *names)

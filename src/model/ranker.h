@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "store/store.h"
+#include "store/store_rank.h" /* the stable split: mn_rank_is_holdout */
 
 #define MN_RANKER_FORMAT "mnemo.ranker/1"
 #define MN_RANKER_EXAMPLES_FORMAT "mnemo.ranker-examples/1"
@@ -45,12 +46,6 @@ double mn_ranker_score_cb(void *ranker, const float *f);
 /* {"version","score","features":{name:value},"contributions":{name:w*x}}
  * for recall --explain (new reference). */
 json_t *mn_ranker_explain(const struct mn_ranker *r, const float *f);
-
-/* Which side of the stable split a query falls on: the hash of its
- * lower-cased, whitespace-normalised text, so the same question asked
- * again always lands on the same side. */
-uint32_t mn_rank_split_hash(const char *query);
-bool mn_rank_is_holdout(const char *query, int holdout_pct);
 
 /* Metrics of r re-ranking the logged items of each query object
  * ({"split","items":[{"rating","features"}]}, docs/ranker.md) whose split
