@@ -82,11 +82,25 @@ int mn_app_remember(struct mn_ctx *a, struct mn_remember_out *out,
 	} else if (!inline_ok) {
 		snprintf(out->note, sizeof(out->note), "queued for the running daemon");
 	}
-	ret = inline_ok ? mn_store_put_raw_claimed(a->store, &raw, MN_WORKER_INLINE,
-						   mn_worker_lease_ms(&a->cfg), err)
-			: mn_store_put_raw(a->store, &raw, err);
-	if (ret)
+	/* The check again, and the insert, in one write transaction (BEGIN
+	 * IMMEDIATE): of processes remembering the same text at once, one
+	 * stores it and each other one finds it (the check above only spares
+	 * a repetition the student's loading). */
+	ret = mn_store_begin(a->store, err);
+	if (!ret)
+		ret = remember_repeat(a, out, in, err);
+	if (!ret && !out->duplicate)
+		ret = inline_ok ? mn_store_put_raw_claimed(a->store, &raw, MN_WORKER_INLINE,
+							   mn_worker_lease_ms(&a->cfg), err)
+				: mn_store_put_raw(a->store, &raw, err);
+	if (!ret)
+		ret = mn_store_commit(a->store, err);
+	else
+		mn_store_rollback(a->store);
+	if (ret || out->duplicate) {
+		out->note[0] = '\0';
 		goto out;
+	}
 	snprintf(out->raw_id, sizeof(out->raw_id), "%s", raw.id);
 	out->state = "queued";
 	/* From here on the raw row is committed: nothing below may lose it. */
