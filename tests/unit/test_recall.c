@@ -10,6 +10,7 @@
 #include "base/timeutil.h"
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "store/store_rank.h"
 #include "store/store_schema.h"
 
 struct fixture {
@@ -444,6 +445,125 @@ static void test_migration_rebuilds_the_index(void **state)
 	tu_rmtree(dir);
 }
 
+/* ---- the learned ranker's features and examples (docs/ranker.md) ---- */
+
+static void test_features_logged_and_rated_recalls_become_examples(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_recall_result r;
+	struct mn_err err = MN_ERR_INIT;
+	char a[37], b[37], c[37], rated[37];
+	const char *ids[1];
+	json_t *ex = NULL, *items;
+	sqlite3_stmt *s;
+	size_t n = 0;
+
+	put_raw_at(f->st, a, "the redis eviction policy was changed to allkeys-lru", NULL, NULL);
+	put_raw_at(f->st, b, "redis cache hit rate dropped after the deploy", NULL, NULL);
+	put_raw_at(f->st, c, "postgres vacuum settings", NULL, NULL);
+	encode(f->st, a, "redis eviction policy changed", "redis");
+	recall(f->st, &r, "redis eviction policy", NULL);
+	assert_int_equal(r.n, 2);
+	for (size_t i = 0; i < r.n; i++) {
+		const float *x = r.items[i].rank_features;
+
+		assert_true(r.items[i].has_rank_features);
+		/* no ranker given: the order is the hand-tuned base score */
+		assert_float_equal(x[MN_RANK_BASE], r.items[i].score, 1e-6);
+		assert_true(x[MN_RANK_COVERAGE] > 0 && x[MN_RANK_COVERAGE] <= 1.0001f);
+		assert_true(x[MN_RANK_CONTENT] > 0);
+	}
+	/* the encoded memory matched in its gist too and is encoded */
+	assert_string_equal(r.items[0].raw_id, a);
+	assert_true(r.items[0].rank_features[MN_RANK_GIST] > 0);
+	assert_float_equal(r.items[0].rank_features[MN_RANK_ENCODED], 1, 0);
+	assert_float_equal(r.items[1].rank_features[MN_RANK_ENCODED], 0, 0);
+	assert_float_equal(r.items[1].rank_features[MN_RANK_GIST], 0, 0);
+	/* every query word matched the first one, fewer the second */
+	assert_true(r.items[0].rank_features[MN_RANK_COVERAGE] >
+		    r.items[1].rank_features[MN_RANK_COVERAGE]);
+	snprintf(rated, sizeof(rated), "%s", r.items[0].id);
+	ids[0] = rated;
+	assert_int_equal(mn_store_feedback(f->st, &n, r.query_id, "helpful", ids, 1, NULL, &err),
+			 0);
+
+	/* the log says which ranker ordered it and carries the features */
+	s = mn_store_stmt(f->st, "SELECT ranker, results FROM recall_log WHERE query_id = ?1",
+			  &err);
+	assert_non_null(s);
+	sqlite3_bind_text(s, 1, r.query_id, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "hand");
+	assert_non_null(strstr((const char *)sqlite3_column_text(s, 1), "\"features\":["));
+	sqlite3_reset(s);
+
+	assert_int_equal(mn_store_rank_examples(f->st, &ex, NULL, 50, &err), 0);
+	assert_int_equal(json_array_size(ex), 1);
+	assert_string_equal(mn_json_str(json_array_get(ex, 0), "query_id", ""), r.query_id);
+	assert_string_equal(mn_json_str(json_array_get(ex, 0), "split", ""),
+			    mn_rank_is_holdout("redis eviction policy", 50) ? "holdout" : "train");
+	items = json_object_get(json_array_get(ex, 0), "items");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(mn_json_str(json_array_get(items, 0), "rating", ""), "helpful");
+	assert_true(json_is_null(json_object_get(json_array_get(items, 1), "rating")));
+	assert_int_equal(json_array_size(json_object_get(json_array_get(items, 0), "features")),
+			 MN_RANK_NF);
+	json_decref(ex);
+	/* ratings after a time: none after now */
+	assert_int_equal(mn_store_rank_examples(f->st, &ex, "9999-01-01T00:00:00.000Z", 50, &err),
+			 0);
+	assert_int_equal(json_array_size(ex), 0);
+	json_decref(ex);
+	mn_recall_result_release(&r);
+}
+
+/* A ranker that prefers what the hand-tuned score puts last. */
+static double prefer_unencoded(void *ctx, const float *x)
+{
+	(*(int *)ctx)++;
+	return x[MN_RANK_BASE] - 10.0 * x[MN_RANK_ENCODED];
+}
+
+static void test_a_ranker_orders_the_results_and_is_logged(void **state)
+{
+	struct fixture *f = *state;
+	struct mn_recall_result r;
+	struct mn_err err = MN_ERR_INIT;
+	char a[37], b[37];
+	int calls = 0;
+	struct mn_recall_opts o = { .query = "redis eviction policy", .limit = 10,
+				    .rank_fn = prefer_unencoded, .rank_ctx = &calls,
+				    .ranker_version = "v0007" };
+	sqlite3_stmt *s;
+
+	put_raw_at(f->st, a, "the redis eviction policy was changed to allkeys-lru", NULL, NULL);
+	put_raw_at(f->st, b, "redis cache hit rate dropped after the deploy", NULL, NULL);
+	encode(f->st, a, "redis eviction policy changed", "redis");
+	assert_int_equal(mn_store_recall(f->st, &r, &o, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_true(calls >= 2);
+	assert_string_equal(r.items[0].raw_id, b);
+	assert_true(r.items[0].score > r.items[1].score);
+	s = mn_store_stmt(f->st, "SELECT ranker FROM recall_log WHERE query_id = ?1", &err);
+	assert_non_null(s);
+	sqlite3_bind_text(s, 1, r.query_id, -1, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "v0007");
+	sqlite3_reset(s);
+	mn_recall_result_release(&r);
+}
+
+static void test_split_is_stable_under_case_and_spacing(void **state)
+{
+	(void)state;
+	assert_int_equal(mn_rank_split_hash("Which DB  did we pick?"),
+			 mn_rank_split_hash("  which db did\twe PICK?"));
+	assert_int_not_equal(mn_rank_split_hash("which db did we pick"),
+			     mn_rank_split_hash("which db did we choose"));
+	assert_false(mn_rank_is_holdout("anything", 0));
+	assert_true(mn_rank_is_holdout("anything", 100));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +585,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_large_store_common_words, setup, teardown),
 		cmocka_unit_test(test_migration_rebuilds_the_index),
+		cmocka_unit_test_setup_teardown(test_features_logged_and_rated_recalls_become_examples,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_ranker_orders_the_results_and_is_logged, setup,
+						teardown),
+		cmocka_unit_test(test_split_is_stable_under_case_and_spacing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
