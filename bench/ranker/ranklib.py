@@ -1,0 +1,260 @@
+"""ranklib.py - shared pieces of the ranker benchmarks (bench/ranker/README.md).
+
+Python 3 standard library only. A data home is loaded with `mnemo remember --jsonl`
+(one process, every memory encoded inline by the configured student since no daemon
+runs), its stored memories are mapped back to dataset ids through the store's
+raw_memories table, and an agent talks to one `mnemo mcp` process (recall, feedback)
+as bench/recall/run.py does.
+"""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+RECALL_DATA = os.path.join(ROOT, "bench", "recall", "data")
+GEN = os.path.join(ROOT, "bench", "recall", "gen_dataset.py")
+EXAMPLES_FORMAT = "mnemo.ranker-examples/1"
+
+
+def mnemo_bin():
+    if os.environ.get("MNEMO_BIN"):
+        return os.environ["MNEMO_BIN"]
+    return os.path.join(ROOT, os.environ.get("MNEMO_BUILD", "build"), "mnemo")
+
+
+def load_dataset(data):
+    with open(os.path.join(data, "memories.jsonl"), encoding="utf-8") as fh:
+        mems = [json.loads(l) for l in fh]
+    with open(os.path.join(data, "questions.jsonl"), encoding="utf-8") as fh:
+        qs = [json.loads(l) for l in fh]
+    return mems, qs
+
+
+def qnum(q):
+    """The number of a question id ("q0042" -> 42)."""
+    m = re.search(r"(\d+)$", q["id"])
+    return int(m.group(1)) if m else 0
+
+
+def half(q):
+    """The stable split of the simulation: odd-numbered questions are asked and rated
+    ("A", the agent's half), even-numbered ones are held out ("B"). The generator writes
+    45 questions per category in a row, so each half holds 22 or 23 of every category."""
+    return "A" if qnum(q) % 2 == 1 else "B"
+
+
+def base_env(home, extra=None):
+    env = dict(os.environ, MNEMO_HOME=home, MNEMO_LOG_LEVEL="warn")
+    # the tree's data (student weights, ranker/default.json, ranker/bench.jsonl) unless
+    # the caller points elsewhere
+    env.setdefault("MNEMO_DATADIR", os.path.join(ROOT, "data"))
+    for k in ("MNEMO_CONFIG", "MNEMO_RANKER"):
+        env.pop(k, None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Home:
+    """A fresh data home holding the dataset's memories."""
+
+    def __init__(self, mems, home=None, env_extra=None, log=None):
+        self.home = home or tempfile.mkdtemp(prefix="mnemo-ranker-bench-")
+        self.env_extra = env_extra or {}
+        self.binary = mnemo_bin()
+        t0 = time.perf_counter()
+        lines = "".join(json.dumps({"text": m["text"], "project": m["project"],
+                                    "type": m["type"], "session": m["session"],
+                                    "time": m["occurred_at"]}) + "\n" for m in mems)
+        p = subprocess.run([self.binary, "remember", "--jsonl", "-", "--json"],
+                           input=lines.encode(), capture_output=True, env=self.env())
+        if p.returncode != 0:
+            raise RuntimeError(f"remember --jsonl: rc {p.returncode}: {p.stderr.decode()[-500:]}")
+        self.load_counts = json.loads(p.stdout)
+        self.load_s = time.perf_counter() - t0
+        # stored memory -> the dataset ids it stands for (the same text of the same
+        # project is stored once)
+        by_key = {}
+        for m in mems:
+            by_key.setdefault((m["text"], m["project"]), []).append(m["id"])
+        db = sqlite3.connect(f"file:{os.path.join(self.home, 'mnemo.db')}?mode=ro", uri=True)
+        self.by_raw, self.by_mem = {}, {}
+        for raw_id, mem_id, content, project in db.execute(
+                "SELECT r.id, m.id, r.content, r.project FROM raw_memories r "
+                "LEFT JOIN memories m ON m.raw_id = r.id"):
+            ids = by_key.get((content, project), [])
+            self.by_raw[raw_id] = ids
+            if mem_id:
+                self.by_mem[mem_id] = ids
+        db.close()
+        if log:
+            log(f"  loaded {len(mems)} memories in {self.load_s:.1f} s: {self.load_counts}")
+
+    def env(self, extra=None):
+        e = dict(self.env_extra)
+        if extra:
+            e.update(extra)
+        return base_env(self.home, e)
+
+    def db(self):
+        return sqlite3.connect(f"file:{os.path.join(self.home, 'mnemo.db')}?mode=ro", uri=True)
+
+    def mnemo(self, *args, extra=None, check=False):
+        p = subprocess.run([self.binary, *args], capture_output=True, env=self.env(extra))
+        if check and p.returncode != 0:
+            raise RuntimeError(f"mnemo {' '.join(args)}: rc {p.returncode}: "
+                               f"{p.stderr.decode()[-800:]}")
+        return p
+
+
+class Mcp:
+    def __init__(self, binary, env):
+        self.p = subprocess.Popen([binary, "mcp"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.n = 0
+        self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                "clientInfo": {"name": "bench-ranker", "version": "1"}})
+        self.p.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+
+    def rpc(self, method, params=None):
+        self.n += 1
+        msg = {"jsonrpc": "2.0", "id": self.n, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.p.stdin.write((json.dumps(msg) + "\n").encode())
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            raise RuntimeError("mnemo mcp closed stdout")
+        resp = json.loads(line)
+        if "error" in resp:
+            raise RuntimeError(f"{method}: {resp['error']}")
+        return resp["result"]
+
+    def tool(self, name, args):
+        res = self.rpc("tools/call", {"name": name, "arguments": args})
+        if res.get("isError"):
+            raise RuntimeError(f"{name}: {res['content'][0]['text']}")
+        return res["structuredContent"]
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=60)
+
+
+class Agent:
+    """One MCP session over a Home, with the ranker chosen by MNEMO_RANKER (None: the
+    serving choice, i.e. the registry's current ranker, else the shipped default)."""
+
+    def __init__(self, home, ranker=None):
+        self.home = home
+        self.mcp = Mcp(home.binary, home.env({"MNEMO_RANKER": ranker} if ranker else None))
+
+    def ask(self, q, limit=10):
+        """Recall q's query; returns (query_id, [(memory_id, [dataset ids])])."""
+        args = {"query": q["query"], "limit": limit}
+        if q.get("project"):
+            args["project"] = q["project"]
+        sc = self.mcp.tool("recall", args)
+        out = []
+        for m in sc["memories"]:
+            ids = self.home.by_raw.get(m.get("raw_id")) or self.home.by_mem.get(m.get("id")) or []
+            out.append((m["id"], ids))
+        return sc["query_id"], out
+
+    def rate(self, query_id, rating, memory_ids):
+        ids = [m for m in memory_ids if m]  # a memory not encoded yet has no id
+        if ids:
+            self.mcp.tool("feedback", {"query_id": query_id, "rating": rating,
+                                       "memory_ids": ids})
+
+    def close(self):
+        self.mcp.close()
+
+
+def is_gold(ids, q):
+    ev = set(q["evidence"])
+    return any(d in ev for d in ids)
+
+
+def first_hit(ranked, q):
+    """1-based rank of the first evidence memory in ranked [(mem_id, ids)], or None."""
+    for i, (_, ids) in enumerate(ranked):
+        if is_gold(ids, q):
+            return i + 1
+    return None
+
+
+def metrics(qs, ranks, ks=(1, 5, 10)):
+    """ranks[qid] = first hit rank or None; {n, R@k, MRR} overall and per category."""
+    rows = {}
+    for q in qs:
+        r = ranks[q["id"]]
+        for cat in ("overall", q["category"]):
+            row = rows.setdefault(cat, {"n": 0, "rr": 0.0, **{k: 0 for k in ks}})
+            row["n"] += 1
+            if r:
+                row["rr"] += 1.0 / r
+                for k in ks:
+                    row[k] += 1 if r <= k else 0
+    out = {}
+    for cat, row in rows.items():
+        n = row["n"]
+        out[cat] = {"n": n, **{f"R@{k}": row[k] / n for k in ks}, "MRR": row["rr"] / n}
+    return out
+
+
+def feature_names(binary):
+    """The store's feature names, from the header of an empty examples export when the
+    binary can write one, else the spec's list (docs/ranker.md)."""
+    return ["base", "lexical", "coverage", "content", "gist", "summary", "concepts",
+            "keyterms", "dates", "exact", "recency", "salience", "feedback", "encoded",
+            "repeats"]
+
+
+def logged_results(home, query_ids):
+    """{query_id: (ranker, [result objects with memory_id, rank, features])} from the
+    recall log."""
+    out = {}
+    db = home.db()
+    for qid, ranker, results in db.execute("SELECT query_id, ranker, results FROM recall_log"):
+        if qid in query_ids:
+            out[qid] = (ranker, json.loads(results))
+    db.close()
+    return out
+
+
+def gold_examples(home, asked, split_of=None):
+    """Example objects (docs/ranker.md, "Examples") of recalls asked as
+    [(question, query_id, ranked)], every logged item rated from the gold labels:
+    helpful when it is evidence of the question, else irrelevant. split_of(q) gives
+    "train"/"holdout" (default "train"). Items whose memory maps to no dataset id are
+    left unrated."""
+    logged = logged_results(home, {qid for _, qid, _ in asked})
+    out = []
+    for q, qid, ranked in asked:
+        ranker, results = logged.get(qid, ("hand", []))
+        items = []
+        for it in results:
+            ids = home.by_mem.get(it.get("memory_id")) or home.by_raw.get(it.get("raw_id"))
+            rating = None
+            if ids:
+                rating = "helpful" if is_gold(ids, q) else "irrelevant"
+            items.append({"memory_id": (ids[0] if ids else it.get("memory_id")),
+                          "rank": it.get("rank"), "rating": rating,
+                          "features": it.get("features")})
+        out.append({"query_id": q["id"], "query": q["query"], "ranker": ranker,
+                    "split": split_of(q) if split_of else "train", "items": items})
+    return out
+
+
+def write_examples(path, queries, names):
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"format": EXAMPLES_FORMAT, "features": names}) + "\n")
+        for o in queries:
+            fh.write(json.dumps(o, separators=(",", ":")) + "\n")
