@@ -1190,11 +1190,15 @@ int mn_cli_trainer(int argc, char **argv)
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		mn_cli_printf(
 			"usage: mnemo trainer builtin --batch-dir DIR --out DIR [--incumbent DIR]"
-			" [--seed N]\n\nTrain the builtin student; see 'mnemo trainer builtin"
-			" --help'.\n");
+			" [--seed N]\n"
+			"       mnemo trainer ranker --examples FILE --out DIR [--incumbent DIR]"
+			" [--seed N]\n\nTrain the builtin student or the learned ranker; see"
+			" 'mnemo trainer builtin --help', 'mnemo trainer ranker --help'.\n");
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "ranker"))
+		return mn_cli_trainer_ranker(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "builtin"))
-		return mn_cli_usage("trainer", "expected 'builtin'");
+		return mn_cli_usage("trainer", "expected 'builtin' or 'ranker'");
 	return mn_student_cli_train(argc - 1, argv + 1);
 }

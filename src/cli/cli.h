@@ -97,6 +97,12 @@ int mn_cli_experience_report(struct mn_ctx *a, bool json);
 int mn_cli_dream(int argc, char **argv);
 int mn_cli_train(int argc, char **argv);
 int mn_cli_model(int argc, char **argv);
+/* The learned ranker (cli/ranker_cli.c, docs/ranker.md): `mnemo trainer
+ * ranker` (exit 0 trained, 1 failure, 2 usage, 4 too few pairs) and `mnemo
+ * train ranker` (0 deployed, 1 rejected or failed, 5 declined or busy);
+ * argv[0] is "ranker". */
+int mn_cli_trainer_ranker(int argc, char **argv);
+int mn_cli_train_ranker(int argc, char **argv);
 int mn_cli_install_units(int argc, char **argv);
 /* MCP server on stdio (cli_mcp.c). */
 int mn_cli_mcp(int argc, char **argv);

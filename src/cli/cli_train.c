@@ -35,7 +35,8 @@ static const char train_help[] =
 	"  request    request a run now [--reason TEXT] [--batch-dir DIR] [--wait] [--json]\n"
 	"  run        run one request: --request ID | --pending (the orchestrator)\n"
 	"  status     runs with state, timings, counts and gate table [ID] [--json]\n"
-	"  cancel     cancel a run: cancel ID\n";
+	"  cancel     cancel a run: cancel ID\n"
+	"  ranker     train the learned ranker now [--force] [--json] (docs/ranker.md)\n";
 
 static const char request_help[] =
 	"usage: mnemo train request [--reason TEXT] [--batch-dir DIR] [--wait] [--json]\n"
@@ -332,6 +333,8 @@ int mn_cli_train(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(sub, "cancel"))
 		return cmd_cancel(argc - 1, argv + 1);
+	if (!strcmp(sub, "ranker"))
+		return mn_cli_train_ranker(argc - 1, argv + 1);
 	return mn_cli_usage("train", "unknown command '%s'", sub);
 }
 

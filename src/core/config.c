@@ -174,6 +174,13 @@ static const struct key keys[] = {
 
 	SECTION("log"),
 	ENUM("log.level", log.level, LOG_LEVELS),
+	SECTION("learning.ranker"),
+	BOOL("learning.ranker.enabled", learning.ranker.enabled),
+	INT("learning.ranker.min_feedback", learning.ranker.min_feedback, 1, MAX_COUNT),
+	INT("learning.ranker.holdout_pct", learning.ranker.holdout_pct, 0, 100),
+	REAL("learning.ranker.min_gain", learning.ranker.min_gain, 0, 1),
+	REAL("learning.ranker.max_regression", learning.ranker.max_regression, 0, 1),
+
 	SKEY("log.file", K_PATH, log.file),
 
 	SECTION("http"),
@@ -296,6 +303,11 @@ void mn_config_init(struct mn_config *c)
 	c->log.level = mn_xstrdup("info");
 }
 
+	c->learning.ranker.enabled = true;
+	c->learning.ranker.min_feedback = 50;
+	c->learning.ranker.holdout_pct = 20;
+	c->learning.ranker.min_gain = 0.005;
+	c->learning.ranker.max_regression = 0.02;
 void mn_config_release(struct mn_config *c)
 {
 	if (!c)

@@ -111,6 +111,13 @@ struct mn_config {
 	} learning;
 	struct {
 		char *level;   /* [info] */
+		struct {                         /* the learned ranker (docs/ranker.md) */
+			bool enabled;            /* [true] train in the dream cycle */
+			int min_feedback;        /* [50] new ratings before a run */
+			int holdout_pct;         /* [20] % of queries held out */
+			double min_gain;         /* [0.005] holdout NDCG@10 gain to deploy */
+			double max_regression;   /* [0.02] largest drop of any metric */
+		} ranker;
 		char *file;    /* [NULL = stderr] */
 	} log;
 	struct {

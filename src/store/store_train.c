@@ -57,7 +57,7 @@ void mn_train_runs_free(struct mn_train_run *runs, size_t n)
 	"id, trigger, state, reason, request_dir, batch_id, n_train, n_valid, holdout_n,"  \
 	" counts, trainer_exit, candidate_metrics, incumbent_metrics, gate_verdict,"       \
 	" gate_reasons, candidate_version, deployed_version, timings, pid, heartbeat_at,"  \
-	" error, hooks_after_ran, created_at, started_at, finished_at, updated_at"
+	" error, hooks_after_ran, created_at, started_at, finished_at, updated_at, model"
 
 static void read_run(struct mn_train_run *r, sqlite3_stmt *s)
 {
@@ -88,14 +88,23 @@ static void read_run(struct mn_train_run *r, sqlite3_stmt *s)
 	mn_store_col_copy(r->started_at, sizeof(r->started_at), s, 23);
 	mn_store_col_copy(r->finished_at, sizeof(r->finished_at), s, 24);
 	mn_store_col_copy(r->updated_at, sizeof(r->updated_at), s, 25);
+	mn_store_col_copy(r->model, sizeof(r->model), s, 26);
 }
 
 int mn_store_train_insert(struct mn_store *st, const char *id, const char *trigger,
 			  const char *reason, const char *request_dir, struct mn_err *err)
 {
+	return mn_store_train_insert_model(st, id, MN_RUN_MODEL_STUDENT, trigger, reason,
+					   request_dir, err);
+}
+
+int mn_store_train_insert_model(struct mn_store *st, const char *id, const char *model,
+				const char *trigger, const char *reason,
+				const char *request_dir, struct mn_err *err)
+{
 	static const char *const sql =
 		"INSERT INTO training_runs(id, trigger, reason, state, request_dir, created_at,"
-		" updated_at) VALUES (?1, ?2, ?3, 'requested', ?4, ?5, ?5)";
+		" updated_at, model) VALUES (?1, ?2, ?3, 'requested', ?4, ?5, ?5, ?6)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN];
 
@@ -107,7 +116,29 @@ int mn_store_train_insert(struct mn_store *st, const char *id, const char *trigg
 	mn_store_bind_text(s, 3, reason);
 	mn_store_bind_text(s, 4, request_dir);
 	mn_store_bind_text(s, 5, now);
+	mn_store_bind_text(s, 6, model);
 	return mn_store_step_done(st, s, err, "record the training request");
+}
+
+int mn_store_train_last_created(struct mn_store *st, char out[MN_TIME_LEN], const char *model,
+				struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT max(created_at) FROM training_runs WHERE model = ?1";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	int rc;
+
+	out[0] = '\0';
+	if (!s)
+		return MN_EIO;
+	mn_store_bind_text(s, 1, model);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		mn_store_col_copy(out, MN_TIME_LEN, s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "read the last run's time");
+	return 0;
 }
 
 int mn_store_train_get(struct mn_store *st, struct mn_train_run *out, const char *id,
@@ -135,7 +166,14 @@ int mn_store_train_get(struct mn_store *st, struct mn_train_run *out, const char
 int mn_store_train_list(struct mn_store *st, struct mn_train_run **out, size_t *out_n,
 			int limit, struct mn_err *err)
 {
+	return mn_store_train_list_model(st, out, out_n, limit, NULL, err);
+}
+
+int mn_store_train_list_model(struct mn_store *st, struct mn_train_run **out, size_t *out_n,
+			      int limit, const char *model, struct mn_err *err)
+{
 	static const char *const sql = "SELECT " RUN_COLS " FROM training_runs"
+				       " WHERE ?2 IS NULL OR model = ?2"
 				       " ORDER BY created_at DESC, rowid DESC LIMIT ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	struct mn_train_run *v = NULL;
@@ -147,6 +185,7 @@ int mn_store_train_list(struct mn_store *st, struct mn_train_run **out, size_t *
 	if (!s)
 		return MN_EIO;
 	sqlite3_bind_int(s, 1, limit > 0 ? limit : 100);
+	mn_store_bind_text(s, 2, model);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = mn_xgrow(v, &alloc, n + 1, sizeof(*v));
 		read_run(&v[n++], s);
@@ -165,6 +204,7 @@ int mn_store_train_in_flight(struct mn_store *st, char out[37], struct mn_err *e
 {
 	static const char *const sql =
 		"SELECT id FROM training_runs WHERE state IN ('requested','training','evaluating')"
+		" AND model = 'student'"
 		" ORDER BY created_at DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int rc;
@@ -301,7 +341,7 @@ int mn_store_train_recent_finished(struct mn_store *st, json_t **out, int n,
 {
 	static const char *const sql =
 		"SELECT id, state, finished_at FROM training_runs"
-		" WHERE state IN ('deployed','rejected','failed','rolled_back')"
+		" WHERE state IN ('deployed','rejected','failed','rolled_back') AND model = 'student'"
 		" AND finished_at IS NOT NULL ORDER BY finished_at DESC, rowid DESC LIMIT ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	json_t *arr;
@@ -329,7 +369,8 @@ int mn_store_train_recent_finished(struct mn_store *st, json_t **out, int n,
 int mn_store_train_last_finished_ms(struct mn_store *st, int64_t *out, const char *state,
 				    struct mn_err *err)
 {
-	static const char *const sql = "SELECT max(finished_at) FROM training_runs WHERE state = ?1";
+	static const char *const sql = "SELECT max(finished_at) FROM training_runs WHERE state = ?1"
+				       " AND model = 'student'";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int rc;
 
@@ -561,5 +602,37 @@ int mn_store_train_live_quality(struct mn_store *st, int *out_n, double *out_epr
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return mn_store_fail(st, err, "measure live quality");
+	return 0;
+}
+
+int mn_store_train_rated_recalls(struct mn_store *st, int *out_n, int *out_helpful,
+				 const char *ranker, const char *since, const char *until,
+				 int limit, struct mn_err *err)
+{
+	static const char *const sql =
+		"SELECT count(*), coalesce(sum(h), 0) FROM ("
+		" SELECT max(f.rating = 'helpful') AS h FROM recall_log l"
+		" JOIN recall_feedback f ON f.query_id = l.query_id"
+		" WHERE (?1 IS NULL OR l.ranker = ?1) AND (?2 IS NULL OR l.created_at >= ?2)"
+		" AND (?3 IS NULL OR l.created_at < ?3)"
+		" GROUP BY l.query_id ORDER BY max(l.created_at) DESC LIMIT ?4)";
+	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
+	int rc;
+
+	*out_n = *out_helpful = 0;
+	if (!s)
+		return MN_EIO;
+	mn_store_bind_text(s, 1, ranker);
+	mn_store_bind_text(s, 2, since);
+	mn_store_bind_text(s, 3, until);
+	sqlite3_bind_int(s, 4, limit > 0 ? limit : -1);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out_n = sqlite3_column_int(s, 0);
+		*out_helpful = sqlite3_column_int(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return mn_store_fail(st, err, "count rated recalls");
 	return 0;
 }

@@ -28,8 +28,13 @@
 #define MN_RUN_CANCELLED "cancelled"
 #define MN_RUN_ROLLED_BACK "rolled_back"
 
+/* What a run trains (training_runs.model). */
+#define MN_RUN_MODEL_STUDENT "student"
+#define MN_RUN_MODEL_RANKER "ranker"
+
 struct mn_train_run {
 	char id[37];
+	char model[16];                  /* MN_RUN_MODEL_* */
 	char trigger[16];
 	char state[16];
 	char *reason;
@@ -56,14 +61,24 @@ void mn_train_runs_free(struct mn_train_run *runs, size_t n);
 /* Insert a new run in state requested. */
 int mn_store_train_insert(struct mn_store *st, const char *id, const char *trigger,
 			  const char *reason, const char *request_dir, struct mn_err *err);
+/* Insert a new run of `model` (MN_RUN_MODEL_*) in state requested. */
+int mn_store_train_insert_model(struct mn_store *st, const char *id, const char *model,
+				const char *trigger, const char *reason,
+				const char *request_dir, struct mn_err *err);
+/* created_at of the newest run of `model` into out ("" when none). */
+int mn_store_train_last_created(struct mn_store *st, char out[MN_TIME_LEN], const char *model,
+				struct mn_err *err);
 /* MN_ENOTFOUND when no run has that id. */
 int mn_store_train_get(struct mn_store *st, struct mn_train_run *out, const char *id,
 		       struct mn_err *err);
 /* Newest first, at most limit (<= 0: 100). *out is a heap array. */
 int mn_store_train_list(struct mn_store *st, struct mn_train_run **out, size_t *out_n,
 			int limit, struct mn_err *err);
-/* Id of the newest run in requested/training/evaluating into out (""
- * when none). */
+/* Runs of one model (NULL = all), newest first, at most limit. */
+int mn_store_train_list_model(struct mn_store *st, struct mn_train_run **out, size_t *out_n,
+			      int limit, const char *model, struct mn_err *err);
+/* Id of the newest student run in requested/training/evaluating into out
+ * ("" when none); ranker runs (synchronous, their own lock) never count. */
 int mn_store_train_in_flight(struct mn_store *st, char out[37], struct mn_err *err);
 
 /* Compare-and-set the state: only when the current state is one of
@@ -96,12 +111,13 @@ int mn_store_train_update(struct mn_store *st, const char *id, const struct mn_t
 			  struct mn_err *err);
 /* heartbeat_at = now. */
 int mn_store_train_heartbeat(struct mn_store *st, const char *id, struct mn_err *err);
-/* States of the newest finished runs (deployed, rejected, failed; not
- * cancelled), newest first, up to n, into a new JSON array of
+/* States of the newest finished student runs (deployed, rejected, failed;
+ * not cancelled), newest first, up to n, into a new JSON array of
  * {"id","state","finished_at"}. */
 int mn_store_train_recent_finished(struct mn_store *st, json_t **out, int n,
 				   struct mn_err *err);
-/* finished_at (epoch ms) of the newest run in `state`, 0 when none. */
+/* finished_at (epoch ms) of the newest student run in `state`, 0 when
+ * none. */
 int mn_store_train_last_finished_ms(struct mn_store *st, int64_t *out, const char *state,
 				    struct mn_err *err);
 
@@ -143,5 +159,13 @@ int mn_store_model_set_live(struct mn_store *st, const char *student, const char
 int mn_store_train_live_quality(struct mn_store *st, int *out_n, double *out_epr,
 				double *out_sc, const char *version, const char *since,
 				int window, struct mn_err *err);
+
+/* The post-deploy monitor of the ranker: of the rated recalls (at least
+ * one recall_feedback row) ordered by `ranker` (recall_log.ranker; NULL =
+ * any) and made in [since, until) (NULL = open), the newest `limit` (<= 0 =
+ * all): how many, and how many have a result rated helpful. */
+int mn_store_train_rated_recalls(struct mn_store *st, int *out_n, int *out_helpful,
+				 const char *ranker, const char *since, const char *until,
+				 int limit, struct mn_err *err);
 
 #endif

@@ -329,7 +329,11 @@ static int run_deploy_command(struct mn_ctx *a, const char *student, const char 
 	struct mn_argv_var vars[] = { { "artifact", dir ? dir : "" },
 				      { "version", dir ? version : MN_REGISTRY_DEFAULT },
 				      { "student", student } };
-	char **argv = mn_argv_expand(&a->cfg.learning.registry.deploy_command, vars, 3);
+	/* The ranker is read by mnemo itself (it follows `current` on every
+	 * recall): no serving process to tell. */
+	char **argv = strcmp(student, MN_REGISTRY_RANKER)
+			      ? mn_argv_expand(&a->cfg.learning.registry.deploy_command, vars, 3)
+			      : NULL;
 	struct mn_proc_result r;
 	struct mn_proc_opts o = { 0 };
 	char how[96];
@@ -777,14 +781,22 @@ static json_t *version_json(const struct mn_model_version *v, const char *cur,
 
 int mn_registry_list_json(struct mn_ctx *a, json_t **out, struct mn_err *err)
 {
+	char student[64];
+
+	mn_registry_student(student, &a->cfg);
+	return mn_registry_list_json_for(a, student, out, err);
+}
+
+int mn_registry_list_json_for(struct mn_ctx *a, const char *student, json_t **out,
+			      struct mn_err *err)
+{
 	struct mn_model_version *v = NULL;
 	size_t n = 0;
-	char student[64], cur[16], pinned[16];
+	char cur[16], pinned[16];
 	json_t *arr;
 	int ret;
 
 	*out = NULL;
-	mn_registry_student(student, &a->cfg);
 	ret = mn_registry_pinned(a, student, pinned, err);
 	if (!ret)
 		ret = mn_store_model_list(a->store, &v, &n, student, err);
@@ -802,14 +814,22 @@ int mn_registry_list_json(struct mn_ctx *a, json_t **out, struct mn_err *err)
 int mn_registry_show_json(struct mn_ctx *a, json_t **out, const char *version,
 			  struct mn_err *err)
 {
+	char student[64];
+
+	mn_registry_student(student, &a->cfg);
+	return mn_registry_show_json_for(a, student, out, version, err);
+}
+
+int mn_registry_show_json_for(struct mn_ctx *a, const char *student, json_t **out,
+			      const char *version, struct mn_err *err)
+{
 	struct mn_model_version v;
-	char student[64], cur[16], pinned[16];
+	char cur[16], pinned[16];
 	char *meta_path = NULL;
 	json_t *o;
 	int ret;
 
 	*out = NULL;
-	mn_registry_student(student, &a->cfg);
 	ret = mn_registry_pinned(a, student, pinned, err);
 	if (!ret)
 		ret = mn_store_model_get(a->store, &v, student, version, err);

@@ -19,6 +19,10 @@
 #include "base/err.h"
 
 #define MN_REGISTRY_DEFAULT "default" /* the shipped model: no `current` link */
+/* The learned ranker's registry name (models/ranker/...). It is versioned,
+ * pinned and rolled back like a student; registry.deploy_command does not
+ * run for it (mnemo reads `current` itself). */
+#define MN_REGISTRY_RANKER "ranker"
 
 /* Registry name of the configured student: "builtin", or the external
  * model's name made file-safe. out[64]. */
@@ -73,5 +77,11 @@ int mn_registry_list_json(struct mn_ctx *a, json_t **out, struct mn_err *err);
 /* One version with its meta.json. MN_ENOTFOUND when unknown. */
 int mn_registry_show_json(struct mn_ctx *a, json_t **out, const char *version,
 			  struct mn_err *err);
+/* The same for a named registry entry (a student's name or
+ * MN_REGISTRY_RANKER). */
+int mn_registry_list_json_for(struct mn_ctx *a, const char *student, json_t **out,
+			      struct mn_err *err);
+int mn_registry_show_json_for(struct mn_ctx *a, const char *student, json_t **out,
+			      const char *version, struct mn_err *err);
 
 #endif

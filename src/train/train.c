@@ -265,7 +265,7 @@ int mn_train_recover_dead(struct mn_ctx *a, int *out_n, struct mn_err *err)
 	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 		lock_free = true;
-	ret = mn_store_train_list(a->store, &runs, &n, 50, err);
+	ret = mn_store_train_list_model(a->store, &runs, &n, 50, MN_RUN_MODEL_STUDENT, err);
 	if (ret)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -776,6 +776,14 @@ int mn_train_cancel(struct mn_ctx *a, const char *request_id, char out_state[16]
 	out_state[0] = '\0';
 	if (ret)
 		goto out;
+	if (r.model[0] && strcmp(r.model, MN_RUN_MODEL_STUDENT) && !ended(r.state)) {
+		/* A ranker run runs inside the command or dream cycle that started
+		 * it (seconds), with no orchestrator to signal. */
+		ret = mn_err_set(err, MN_EINVAL,
+				 "run %s trains the %s, which runs synchronously and cannot be"
+				 " cancelled", r.id, r.model);
+		goto out;
+	}
 	if (!strcmp(r.state, MN_RUN_REQUESTED)) {
 		ret = mn_store_train_transition(a->store, r.id, MN_RUN_REQUESTED, MN_RUN_CANCELLED,
 						"cancelled before it started", err);
@@ -837,6 +845,8 @@ static json_t *run_json(const struct mn_train_run *r, bool with_gate)
 				      "holdout_n",
 				      r->holdout_n >= 0 ? json_integer(r->holdout_n) : json_null(),
 				      "by_source", r->counts));
+	json_object_set_new(o, "model",
+			    json_string(r->model[0] ? r->model : MN_RUN_MODEL_STUDENT));
 	if (r->timings)
 		json_object_set(o, "timings", r->timings);
 	if (r->pid > 0)
@@ -919,7 +929,8 @@ json_t *mn_train_teacher_json(struct mn_ctx *a)
 	if (mn_store_learn_teacher_calls(a->store, "", &total, &accepted, &e) ||
 	    mn_store_learn_teacher_calls(a->store, since, &day, NULL, &e))
 		return json_pack("{s:s}", "error", e.msg);
-	if (!mn_store_train_list(a->store, &runs, &n, TEACHER_RUNS_MAX, &e)) {
+	if (!mn_store_train_list_model(a->store, &runs, &n, TEACHER_RUNS_MAX, MN_RUN_MODEL_STUDENT,
+				       &e)) {
 		for (size_t i = 0; i < n; i++) {
 			double g;
 
@@ -977,7 +988,7 @@ json_t *mn_train_state_json(struct mn_ctx *a)
 				      "consecutive_failures", fails, "max",
 				      a->cfg.learning.trigger.max_consecutive_failures));
 	json_object_set_new(o, "in_flight", flying[0] ? json_string(flying) : json_null());
-	if (!mn_store_train_list(a->store, &runs, &n, 1, &e) && n > 0)
+	if (!mn_store_train_list_model(a->store, &runs, &n, 1, MN_RUN_MODEL_STUDENT, &e) && n > 0)
 		json_object_set_new(o, "last_run", run_json(&runs[0], false));
 	else
 		json_object_set_new(o, "last_run", json_null());
