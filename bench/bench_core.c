@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/ranking.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/mem.h"
@@ -294,6 +295,9 @@ static void bench_recall(struct mn_ctx *a, int size, int queries, int rank_lo, i
 	sqlite3_stmt *s;
 	unsigned x = 99;
 	double hits = 0;
+	/* the ranker recall serves with (MNEMO_RANKER=hand|default|PATH) */
+	const struct mn_ranker *rk = mn_app_ranker(a);
+	bool no_ranker = getenv("BENCH_NO_RANKER") != NULL;
 
 	fill_to(a, size);
 	sqlite3_open(a->db_path, &db);
@@ -302,7 +306,11 @@ static void bench_recall(struct mn_ctx *a, int size, int queries, int rank_lo, i
 	for (int i = 0; i < queries; i++) {
 		char q[128], match[160];
 		const char *w1, *w2;
-		struct mn_recall_opts o = { .query = q, .limit = 10 };
+		/* BENCH_NO_RANKER: the hand-tuned order without the ranker's
+		 * wider candidate set, for comparison */
+		struct mn_recall_opts o = { .query = q, .limit = 10,
+					    .rank_fn = no_ranker ? NULL : mn_ranker_score_cb,
+					    .rank_ctx = (void *)rk, .ranker_version = rk->version };
 		struct mn_recall_result r;
 		double t0;
 
@@ -332,6 +340,7 @@ static void bench_recall(struct mn_ctx *a, int size, int queries, int rank_lo, i
 	sqlite3_close(db);
 	qsort(lat, (size_t)queries, sizeof(double), cmp_d);
 	qsort(base, (size_t)queries, sizeof(double), cmp_d);
+	printf("ranker %s: ", no_ranker ? "none" : rk->version);
 	printf("recall @%6d memories, %-8s p50 %.3f ms  p99 %.3f ms  (%.1f hits)   bare FTS5 OR p50 %.3f ms   ratio %.2fx\n",
 	       size, label, lat[queries / 2], lat[queries * 99 / 100], hits / queries,
 	       base[queries / 2], lat[queries / 2] / (base[queries / 2] > 0 ? base[queries / 2] : 1e-9));
