@@ -105,7 +105,7 @@ int mn_op_list(struct mn_ctx *a, const struct mn_browse_filter *f, const char *c
 	char since[MN_TIME_LEN], until[MN_TIME_LEN];
 	size_t n = 0;
 	bool more = false;
-	json_t *arr;
+	json_t *arr, *projects = NULL;
 	int ret;
 
 	*out = NULL;
@@ -124,12 +124,17 @@ int mn_op_list(struct mn_ctx *a, const struct mn_browse_filter *f, const char *c
 	g.since = f->since ? since : NULL;
 	g.until = f->until ? until : NULL;
 	ret = mn_store_browse_list(a->store, &items, &n, &more, &g, &pos, limit, err);
-	if (ret)
+	if (!ret)
+		ret = mn_store_browse_projects(a->store, &projects, &g, err);
+	if (ret) {
+		mn_browse_items_free(items, n);
 		return ret;
+	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, mn_app_item_json(&items[i]));
-	*out = json_pack("{s:o,s:I}", "memories", arr, "count", (json_int_t)n);
+	*out = json_pack("{s:o,s:I,s:o}", "memories", arr, "count", (json_int_t)n, "projects",
+			 projects);
 	if (more && n) {
 		char *c = cursor_make(&items[n - 1].pos);
 

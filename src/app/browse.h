@@ -25,9 +25,11 @@
  * remembered_at, repeat_count and last_seen_at (new reference). */
 json_t *mn_app_item_json(const struct mn_browse_item *it);
 
-/* {memories: [item], count, nextCursor: string|null}. cursor: NULL for the
- * first page, else a nextCursor an earlier page returned (MN_EINVAL when
- * it is not one). Times in f are ISO-8601 as given (normalised here). */
+/* {memories: [item], count, nextCursor: string|null, projects: {name:
+ * count}} - projects counts every memory the filter selects (all pages), ""
+ * for those without a project. cursor: NULL for the first page, else a
+ * nextCursor an earlier page returned (MN_EINVAL when it is not one). Times
+ * in f are ISO-8601 as given (normalised here). */
 int mn_op_list(struct mn_ctx *a, const struct mn_browse_filter *f, const char *cursor,
 	       int limit, json_t **out, struct mn_err *err);
 /* The item plus raw {state, attempts, last_error, session}, experience,

@@ -56,12 +56,40 @@ static void print_item(const json_t *m)
 
 /* ---- list ---- */
 
+/* "projects: alpha 30, beta 12, (none) 5 (47 in all)": what the filter
+ * selects, all pages together. */
+static void print_projects(json_t *projects)
+{
+	struct mn_buf line = MN_BUF_INIT;
+	const char *name;
+	json_t *v;
+	json_int_t total = 0;
+
+	if (!json_object_size(projects))
+		return;
+	json_object_foreach(projects, name, v) {
+		if (*name)
+			mn_buf_addf(&line, "%s%s %lld", line.len ? ", " : "", name,
+				    (long long)json_integer_value(v));
+		total += json_integer_value(v);
+	}
+	/* those without a project last */
+	if (json_object_get(projects, ""))
+		mn_buf_addf(&line, "%s(none) %lld", line.len ? ", " : "",
+			    (long long)json_integer_value(json_object_get(projects, "")));
+	if (json_object_size(projects) > 1)
+		mn_buf_addf(&line, " (%lld in all)", (long long)total);
+	mn_cli_printf("projects: %s\n", mn_buf_str(&line));
+	mn_buf_release(&line);
+}
+
 static const char list_help[] =
 	"usage: mnemo list [options]\n"
 	"\n"
 	"List stored memories, newest first, one page at a time. Observations not yet\n"
 	"encoded are listed too (state queued, claimed or failed). When more follow,\n"
-	"the last line gives the --cursor of the next page.\n"
+	"the last line gives the --cursor of the next page. A line 'projects:' counts\n"
+	"what the filters select, all pages together, by project.\n"
 	"\n"
 	"  -p, --project NAME     only this project (exact, case-sensitive)\n"
 	"  -t, --type TYPE        only this type\n"
@@ -174,6 +202,7 @@ int mn_cli_list(int argc, char **argv)
 			mn_cli_printf("no memories\n");
 		for (size_t i = 0; i < json_array_size(mems); i++)
 			print_item(json_array_get(mems, i));
+		print_projects(json_object_get(res, "projects"));
 		if (next)
 			mn_cli_printf("more: mnemo list --cursor %s\n", next);
 	}

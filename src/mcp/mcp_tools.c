@@ -450,8 +450,11 @@ static const struct tool tools[] = {
 	  list_args,
 	  "{\"type\":\"object\",\"properties\":{\"memories\":{\"type\":\"array\",\"items\":"
 	  ITEM_SCHEMA "},\"count\":{\"type\":\"integer\",\"minimum\":0},"
-	  "\"nextCursor\":{\"type\":[\"string\",\"null\"]}},"
-	  "\"required\":[\"memories\",\"count\",\"nextCursor\"]}",
+	  "\"nextCursor\":{\"type\":[\"string\",\"null\"]},"
+	  "\"projects\":{\"type\":\"object\",\"description\":\"how many memories the "
+	  "filters select (all pages) by project; '' for those without one\","
+	  "\"additionalProperties\":{\"type\":\"integer\"}}},"
+	  "\"required\":[\"memories\",\"count\",\"nextCursor\",\"projects\"]}",
 	  tool_list_memories, true, false, true },
 	{ "get_memory", "Show a memory",
 	  "Show one memory in full: its text, encoding, metrics, flags, experience-buffer "

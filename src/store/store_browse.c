@@ -249,6 +249,45 @@ int mn_store_browse_list(struct mn_store *st, struct mn_browse_item **out, size_
 	return 0;
 }
 
+int mn_store_browse_projects(struct mn_store *st, json_t **out,
+			     const struct mn_browse_filter *f, struct mn_err *err)
+{
+	/* without a category the joins decide nothing: leave them out */
+	static const char *const sql_raw =
+		"SELECT coalesce(r.project, ''), count(*) FROM raw_memories r"
+		" WHERE (?1 IS NULL OR r.project = ?1) AND (?2 IS NULL OR r.type = ?2)"
+		" AND (?3 IS NULL OR r.source = ?3) AND (?4 IS NULL OR r.state = ?4)"
+		" AND (?6 IS NULL OR r.occurred_at >= ?6) AND (?7 IS NULL OR r.occurred_at < ?7)"
+		" GROUP BY 1 ORDER BY 1";
+	static const char *const sql_joined =
+		"SELECT coalesce(r.project, ''), count(*)" ITEM_FROM LIST_WHERE
+		" GROUP BY 1 ORDER BY 1";
+	sqlite3_stmt *s = mn_store_stmt(st, f->category ? sql_joined : sql_raw, err);
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return MN_EIO;
+	mn_store_bind_text(s, 1, f->project);
+	mn_store_bind_text(s, 2, f->type);
+	mn_store_bind_text(s, 3, f->source);
+	mn_store_bind_text(s, 4, f->state);
+	mn_store_bind_text(s, 5, f->category);
+	mn_store_bind_text(s, 6, f->since);
+	mn_store_bind_text(s, 7, f->until);
+	*out = json_object();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(*out, mn_store_col_text(s, 0),
+				    json_integer(sqlite3_column_int64(s, 1)));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return mn_store_fail(st, err, "count memories by project");
+	}
+	return 0;
+}
+
 int mn_store_browse_get(struct mn_store *st, struct mn_browse_item *out, const char *id,
 			struct mn_err *err)
 {

@@ -64,6 +64,10 @@ void mn_browse_items_free(struct mn_browse_item *items, size_t n);
 int mn_store_browse_list(struct mn_store *st, struct mn_browse_item **out, size_t *out_n,
 			 bool *out_more, const struct mn_browse_filter *f,
 			 const struct mn_browse_pos *after, int limit, struct mn_err *err);
+/* How many memories the filter selects (f->oldest_first aside), by
+ * project: a new object {project: count}, "" for those without one. */
+int mn_store_browse_projects(struct mn_store *st, json_t **out,
+			     const struct mn_browse_filter *f, struct mn_err *err);
 /* One memory by memory id or raw id (raw rows not yet encoded too).
  * MN_ENOTFOUND when neither exists. */
 int mn_store_browse_get(struct mn_store *st, struct mn_browse_item *out, const char *id,
