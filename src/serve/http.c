@@ -300,6 +300,49 @@ static bool refuse(struct mn_http *h, struct MHD_Connection *conn, const char *m
 
 /* ---- dispatch ---- */
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* libmicrohttpd's unescaping (%HH, in place), except that %00 stays as it
+ * is: decoded, it would end the path early ("/index.html%00.png" would be
+ * served as "/index.html"), so on_request refuses a path that holds it. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *out = s;
+
+	for (const char *in = s; *in; out++) {
+		int hi = in[0] == '%' ? hex_value(in[1]) : -1;
+		int lo = hi >= 0 ? hex_value(in[2]) : -1;
+
+		if (lo >= 0 && (hi || lo)) {
+			*out = (char)(hi * 16 + lo);
+			in += 3;
+		} else {
+			*out = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
+/* A path with an encoded NUL (or a literal "%00", "%2500" decoded) is a
+ * 400: no route or file has one. */
+static bool bad_path(const char *url, struct mn_resp *resp)
+{
+	if (!strstr(url, "%00"))
+		return false;
+	mn_resp_error(resp, 400, "bad_request", "the request path holds an encoded NUL (%%00)");
+	return true;
+}
+
 static void route(struct mn_http *h, const struct mn_req *req, struct mn_resp *resp)
 {
 	if (!strcmp(req->path, "/mcp")) {
@@ -335,7 +378,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		cs = mn_xcalloc(1, sizeof(*cs));
 		cs->start = mn_time_mono_ms();
 		*con_cls = cs;
-		if (!refuse(h, conn, method, url, &resp)) {
+		if (!refuse(h, conn, method, url, &resp) && !bad_path(url, &resp)) {
 			if (!strcmp(url, "/mcp") || is_api(url))
 				return MHD_YES; /* the body follows */
 			if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
@@ -611,7 +654,8 @@ int mn_http_start(struct mn_http **out, struct mn_ctx *base, const char *listen_
 		(unsigned)MN_LIMIT_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)MN_LIMIT_HTTP_HEADER_BYTES + 16 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_END);
+		on_completed, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	if (!h->daemon) {
 		ret = mn_err_set(err, MN_EIO, "could not start the HTTP server on %s", listen_at);
 		goto fail;
