@@ -252,16 +252,17 @@ int mn_cli_show(int argc, char **argv)
 		const json_t *v;
 		size_t i;
 
+		long long rep = (long long)json_integer_value(json_object_get(res, "repeat_count"));
+
 		mn_cli_printf("memory     %s\nraw        %s\nstate      %s\nproject    %s\n"
-			      "type       %s\nsource     %s\nremembered %s (%lld time%s, last %s)\n",
+			      "type       %s\nsource     %s\nhappened   %s\nremembered %s\n",
 			      mn_json_str(res, "id", "-"), mn_json_str(res, "raw_id", ""),
 			      mn_json_str(res, "state", ""), mn_json_str(res, "project", "-"),
 			      mn_json_str(res, "type", "-"), mn_json_str(res, "source", "-"),
-			      mn_json_str(res, "remembered_at", ""),
-			      (long long)json_integer_value(json_object_get(res, "repeat_count")),
-			      json_integer_value(json_object_get(res, "repeat_count")) == 1 ? ""
-											   : "s",
-			      mn_json_str(res, "last_seen_at", "-"));
+			      mn_json_str(res, "time", "-"), mn_json_str(res, "remembered_at", ""));
+		if (rep > 1)
+			mn_cli_printf("repeated   %lld times, last %s\n", rep,
+				      mn_json_str(res, "last_seen_at", "-"));
 		mn_cli_printf("text\n  %s\n", mn_json_str(res, "text", ""));
 		if (json_is_string(json_object_get(res, "id")))
 			mn_cli_printf("encoding (%s %s)\n%s\nmetrics    %s\nflags      %s\n"
