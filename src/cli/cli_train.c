@@ -13,6 +13,7 @@
 #include "learn/batch.h"
 #include "base/signal.h"
 #include "cli/cli.h"
+#include "app/model_ops.h"
 #include "app/ops.h"
 #include "train/orch.h"
 #include "train/registry.h"
@@ -63,7 +64,8 @@ static void print_run_line(const json_t *r)
 	const char *err = mn_json_str(r, "error", NULL);
 	const char *ver = mn_json_str(r, "deployed_version", NULL);
 
-	mn_cli_printf("%s  %-11s %-7s %s", mn_json_str(r, "id", "?"), mn_json_str(r, "state", "?"),
+	mn_cli_printf("%s  %-7s %-11s %-7s %s", mn_json_str(r, "id", "?"),
+		      mn_json_str(r, "model", "student"), mn_json_str(r, "state", "?"),
 		      mn_json_str(r, "trigger", "?"), mn_json_str(r, "created_at", ""));
 	if (ver)
 		mn_cli_printf("  -> %s", ver);
@@ -80,6 +82,7 @@ static void print_run(const json_t *r)
 	size_t i;
 
 	mn_cli_printf("run %s\n", mn_json_str(r, "id", "?"));
+	mn_cli_printf("  model:      %s\n", mn_json_str(r, "model", "student"));
 	mn_cli_printf("  state:      %s\n", mn_json_str(r, "state", "?"));
 	mn_cli_printf("  trigger:    %s%s%s\n", mn_json_str(r, "trigger", "?"),
 		      mn_json_str(r, "reason", NULL) ? " - " : "", mn_json_str(r, "reason", ""));
@@ -233,8 +236,9 @@ static int cmd_status(int argc, char **argv)
 		case 'h':
 			mn_cli_printf(
 				"usage: mnemo train status [ID] [--limit N] [--json]\n\n"
-				"Training runs, newest first, with state, timings, batch counts\n"
-				"and the gate table; one run in detail when ID is given.\n"
+				"Training runs of the student and the ranker, newest first, with\n"
+				"state, timings, batch counts and the gate table; one run in detail\n"
+				"when ID is given.\n"
 				"--limit N shows at most N runs [20, max 10000].\n");
 			return 0;
 		case 'j':
@@ -341,10 +345,12 @@ int mn_cli_train(int argc, char **argv)
 /* ---- model ---- */
 
 static const char model_help[] =
-	"usage: mnemo model <command> [--json] [--config FILE]\n"
+	"usage: mnemo model <command> [--model student|ranker] [--json] [--config FILE]\n"
 	"\n"
 	"The model registry (models/<student>/vNNNN, `current` symlink). Changes take\n"
-	"effect for new encodings without a restart.\n"
+	"effect for new encodings without a restart. --model ranker works on the\n"
+	"learned ranker instead (models/ranker/vNNNN, docs/ranker.md); recall follows\n"
+	"its `current` at once.\n"
 	"\n"
 	"commands:\n"
 	"  list               versions with gate/live metrics, deployed/retired times\n"
@@ -383,25 +389,82 @@ static void print_versions(const json_t *arr)
 	}
 }
 
+static void print_ranker_versions(const json_t *o)
+{
+	const json_t *arr = json_object_get(o, "versions");
+	size_t i;
+	json_t *v;
+
+	mn_cli_printf("ranker: current %s (recall uses %s)\n", mn_json_str(o, "current", ""),
+		      mn_json_str(o, "source", "?"));
+	if (json_array_size(arr) == 0) {
+		mn_cli_printf("no versions yet: the shipped default ranker is in use\n");
+		return;
+	}
+	mn_cli_printf("  %-8s %-12s %-8s %-8s %-8s %-24s %s\n", "version", "state", "h.ndcg",
+		      "h.mrr", "b.ndcg", "deployed", "run");
+	json_array_foreach(arr, i, v) {
+		const json_t *g = json_object_get(v, "gate_metrics");
+		const json_t *h = json_object_get(g, "holdout"), *b = json_object_get(g, "bench");
+		char hn[16] = "-", hm[16] = "-", bn[16] = "-";
+
+		if (json_is_number(json_object_get(h, "ndcg10")))
+			snprintf(hn, sizeof(hn), "%.4f", mn_json_num(h, "ndcg10", 0));
+		if (json_is_number(json_object_get(h, "mrr")))
+			snprintf(hm, sizeof(hm), "%.4f", mn_json_num(h, "mrr", 0));
+		if (json_is_number(json_object_get(b, "ndcg10")))
+			snprintf(bn, sizeof(bn), "%.4f", mn_json_num(b, "ndcg10", 0));
+		mn_cli_printf("%c %-8s %-12s %-8s %-8s %-8s %-24s %s%s\n",
+			      json_is_true(json_object_get(v, "current")) ? '*' : ' ',
+			      mn_json_str(v, "version", ""), mn_json_str(v, "state", ""), hn, hm,
+			      bn, mn_json_str(v, "deployed_at", "-"),
+			      mn_json_str(v, "training_run", "-"),
+			      json_is_true(json_object_get(v, "pinned")) ? "  (pinned)" : "");
+	}
+}
+
 int mn_cli_model(int argc, char **argv)
 {
-	struct mn_cli_common opt;
+	static const struct option lo[] = { COMMON_LONGOPTS,
+					    { "model", required_argument, NULL, 'M' },
+					    { 0 } };
+	struct mn_cli_common opt = { false, NULL };
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
-	const char *sub, *arg = NULL;
+	const char *sub, *arg = NULL, *model = NULL;
 	json_t *out = NULL;
-	int code, ret = 0;
+	int c, code, ret = 0;
+	bool ranker;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(model_help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? MN_EXIT_USAGE : 0;
 	}
 	sub = argv[1];
-	code = mn_cli_parse_common(&opt, argc - 1, argv + 1, "model", model_help);
-	if (code >= 0)
-		return code;
 	argc--;
 	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(model_help, stdout);
+			return 0;
+		case 'j':
+			opt.json = true;
+			break;
+		case 'C':
+			opt.config = optarg;
+			break;
+		case 'M':
+			model = optarg;
+			break;
+		default:
+			return mn_cli_bad_option("model", argv);
+		}
+	}
+	if (!mn_op_model_known(model))
+		return mn_cli_usage("model", "--model must be student or ranker");
+	ranker = model && !strcmp(model, MN_MODEL_RANKER);
 	if (optind < argc)
 		arg = argv[optind++];
 	if (optind != argc)
@@ -417,23 +480,25 @@ int mn_cli_model(int argc, char **argv)
 	if (code)
 		return code;
 	if (!strcmp(sub, "list")) {
-		ret = mn_op_model_versions(&a, &out, &err);
-		if (!ret && !opt.json)
+		ret = mn_op_model_list_for(&a, model, &out, &err);
+		if (!ret && !opt.json && ranker)
+			print_ranker_versions(out);
+		else if (!ret && !opt.json)
 			print_versions(json_object_get(out, "versions"));
 	} else if (!strcmp(sub, "show")) {
-		ret = mn_registry_show_json(&a, &out, arg, &err);
+		ret = mn_op_model_show_for(&a, model, arg, &out, &err);
 		if (!ret && !opt.json)
 			mn_cli_print_json(out);
 	} else if (!strcmp(sub, "rollback")) {
-		ret = mn_op_model_rollback(&a, arg, &out, &err);
+		ret = mn_op_model_rollback_for(&a, model, arg, &out, &err);
 		if (!ret && !opt.json)
 			mn_cli_printf("current is now %s\n", mn_json_str(out, "current", ""));
 	} else if (!strcmp(sub, "pin")) {
-		ret = mn_op_model_pin(&a, arg, &out, &err);
+		ret = mn_op_model_pin_for(&a, model, arg, &out, &err);
 		if (!ret && !opt.json)
 			mn_cli_printf("current is %s, pinned\n", mn_json_str(out, "current", ""));
 	} else {
-		ret = mn_op_model_unpin(&a, &out, &err);
+		ret = mn_op_model_unpin_for(&a, model, &out, &err);
 		if (!ret && !opt.json)
 			mn_cli_printf("unpinned; current is %s\n", mn_json_str(out, "current", ""));
 	}

@@ -1,6 +1,6 @@
 /*
  * dream.c - the dream cycle (dream.h): recover, reclassify, curriculum,
- * hard-example report, drift audit, training check.
+ * hard-example report, drift audit, training check, ranker.
  *
  * One cycle at a time per data home (flock on <home>/dream.lock), so the
  * daemon's scheduled cycle and `mnemo dream` never run the curriculum
@@ -28,6 +28,7 @@
 #include "learn/drift.h"
 #include "learn/experience.h"
 #include "model/prompt.h"
+#include "train/ranker_run.h"
 #include "store/store_learn.h"
 #include "train/train.h"
 #include "model/verify.h"
@@ -288,6 +289,13 @@ static int phase_training(struct cycle *c, json_t **out, struct mn_err *err)
 	return 0;
 }
 
+/* The learned ranker: its post-deploy monitor, then a run when enough new
+ * ratings arrived (train/ranker_run.h). */
+static int phase_ranker(struct cycle *c, json_t **out, struct mn_err *err)
+{
+	return mn_ranker_dream_phase(c->a, out, err);
+}
+
 struct phase {
 	const char *name;
 	int (*run)(struct cycle *c, json_t **out, struct mn_err *err);
@@ -297,6 +305,7 @@ static const struct phase phases[] = {
 	{ "recover", phase_recover },       { "reclassify", phase_reclassify },
 	{ "curriculum", phase_curriculum }, { "report", phase_report },
 	{ "drift", phase_drift },           { "training", phase_training },
+	{ "ranker", phase_ranker },
 };
 
 /* Run one phase into a record {"name","status","ms",...}. */

@@ -1,8 +1,9 @@
 /*
  * dream.h - the dream cycle (DESIGN §1, §6): recover stale state,
  * reclassify the buffer, curriculum (teacher corrections), hard-example
- * report, drift audit, training check. A failing phase is logged and
- * recorded; the others still run. Every cycle is a dream_cycles row.
+ * report, drift audit, training check, the learned ranker. A failing phase
+ * is logged and recorded; the others still run. Every cycle is a
+ * dream_cycles row.
  */
 #ifndef MN_DREAM_H
 #define MN_DREAM_H

@@ -42,7 +42,7 @@ expect_rc "version with a stray argument is a usage error" 2 "$MNEMO" version no
 # -- every subcommand is in its command's --help (and in the subcommand's)
 for pair in "experience stats" "experience list" "experience reclassify" "experience report" \
 	"model list" "model show" "model rollback" "model pin" "model unpin" \
-	"train batch" "train request" "train run" "train status" "train cancel"; do
+	"train batch" "train request" "train run" "train status" "train cancel" "train ranker"; do
 	cmd=${pair% *}; sub=${pair#* }
 	# shellcheck disable=SC2086
 	"$MNEMO" $pair --help >"$T/h" 2>&1

@@ -97,8 +97,8 @@ expect_rc dream_bad_option 2 "$MNEMO" dream --nope
 expect_rc dream_runs 0 "$MNEMO" dream --json
 cp "$T/out" "$T/dream1.json"
 check dream_status_completed test "$(json_get "$T/dream1.json" 'd["status"]')" = completed
-check dream_six_phases test "$(json_get "$T/dream1.json" '",".join(p["name"] for p in d["phases"])')" = \
-	"recover,reclassify,curriculum,report,drift,training"
+check dream_seven_phases test "$(json_get "$T/dream1.json" '",".join(p["name"] for p in d["phases"])')" = \
+	"recover,reclassify,curriculum,report,drift,training,ranker"
 check dream_phases_timed test "$(json_get "$T/dream1.json" 'all(isinstance(p["ms"], int) for p in d["phases"])')" = True
 check curriculum_completed test "$(json_get "$T/dream1.json" '[p for p in d["phases"] if p["name"]=="curriculum"][0]["status"]')" = completed
 check curriculum_passed_4 test "$(json_get "$T/dream1.json" '[p for p in d["phases"] if p["name"]=="curriculum"][0]["passed"]')" = 4

@@ -65,7 +65,7 @@ static void test_cycle_records_every_phase(void **state)
 {
 	struct lf *f = *state;
 	const char *names[] = { "recover", "reclassify", "curriculum", "report", "drift",
-				"training", NULL };
+				"training", "ranker", NULL };
 	struct lf_mem ni = { .content = "x 1", .epr = 1.0, .sc = true, .confidence = 0.9,
 			     .category = "needs_improvement" };
 	json_t *rep, *list = NULL, *st;
@@ -77,7 +77,7 @@ static void test_cycle_records_every_phase(void **state)
 	lf_add(f, NULL, &ni); /* reclassify will promote it */
 	rep = cycle(f, NULL, 0);
 	assert_string_equal(mn_json_str(rep, "status", ""), "completed");
-	assert_int_equal(json_array_size(json_object_get(rep, "phases")), 6);
+	assert_int_equal(json_array_size(json_object_get(rep, "phases")), 7);
 	for (int i = 0; names[i]; i++) {
 		const json_t *p = json_array_get(json_object_get(rep, "phases"), (size_t)i);
 
@@ -93,7 +93,7 @@ static void test_cycle_records_every_phase(void **state)
 	assert_int_equal(mn_store_learn_cycle_list(f->a.store, &list, &total, 5, &err), 0);
 	assert_int_equal(total, 1);
 	assert_string_equal(mn_json_str(json_array_get(list, 0), "status", ""), "completed");
-	assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "phases")), 6);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(list, 0), "phases")), 7);
 	v = lf_sql(f, "SELECT count(*) FROM dream_cycles WHERE finished_at IS NOT NULL", NULL);
 	assert_string_equal(v, "1");
 	free(v);
