@@ -37,8 +37,10 @@
 #include "base/text.h"
 #include "app/app.h"
 #include "app/browse.h"
+#include "app/model_ops.h"
 #include "app/ops.h"
 #include "model/encoding.h"
+#include "train/ranker_run.h"
 #include "train/registry.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -238,10 +240,20 @@ static const struct arg_spec audit_args[] = {
 	END_ARGS,
 };
 
+static const char *const train_models[] = { "student", "ranker", NULL };
+
 static const struct arg_spec train_args[] = {
 	{ .name = "reason", .type = ARG_STRING,
 	  .description = "Why a training run is wanted (kept with the run).",
 	  .max_len = MN_MCP_NOTE_MAX },
+	{ .name = "model", .type = ARG_STRING,
+	  .description = "What to train: the encoder's student (default; asynchronous) or the "
+			 "learned ranker that orders recall results (synchronous, seconds; "
+			 "learns from feedback ratings).",
+	  .choices = train_models },
+	{ .name = "force", .type = ARG_BOOLEAN,
+	  .description = "Ranker only: train even when fewer than learning.ranker.min_feedback "
+			 "ratings arrived since the last ranker run." },
 	END_ARGS,
 };
 
@@ -410,37 +422,45 @@ static const struct tool tools[] = {
 	  "\"required\":[\"count\",\"memories\"]}",
 	  tool_audit, true, false, true },
 	{ "train_model", "Request a training run",
-	  "Ask mnemo to retrain its encoder now from the collected experience. Asynchronous: "
-	  "returns a request id to follow with training_status, or accepted false and the "
-	  "reason when it declines (training disabled, a run in flight, too little data). The "
-	  "new model is deployed only if it passes the quality gate.",
+	  "Ask mnemo to retrain its encoder now from the collected experience (model student, "
+	  "the default; asynchronous: returns a request id to follow with training_status), or "
+	  "its recall ranker from the feedback ratings (model ranker; runs to its end and "
+	  "returns the run). Returns accepted false and the reason when it declines (training "
+	  "disabled, a run in flight, too little data). The new model is deployed only if it "
+	  "passes the quality gate.",
 	  train_args,
 	  "{\"type\":\"object\",\"properties\":{\"accepted\":{\"type\":\"boolean\"},"
 	  "\"state\":{\"type\":\"string\",\"description\":\"declined, or the run's state "
 	  "(requested, training, ...)\"},"
 	  "\"request_id\":{\"type\":[\"string\",\"null\"]},"
 	  "\"reason\":{\"type\":[\"string\",\"null\"],\"description\":\"why it was "
-	  "declined\"},\"runner\":{\"type\":\"string\"}},"
+	  "declined\"},\"runner\":{\"type\":\"string\"},"
+	  "\"run\":{\"type\":[\"object\",\"null\"],\"description\":\"ranker: the "
+	  "finished run\"}},"
 	  "\"required\":[\"accepted\",\"state\",\"request_id\",\"reason\",\"runner\"]}",
 	  tool_train, false, false, false },
 	{ "training_status", "Training run status",
-	  "Show training runs, newest first (or the one request_id names), with their state "
-	  "(requested, training, evaluating, deployed, rejected, failed, ...), gate verdict and "
-	  "timings, plus the learning state.",
+	  "Show training runs of the student and the ranker (each run names its model), newest "
+	  "first (or the one request_id names), with their state (requested, training, "
+	  "evaluating, deployed, rejected, failed, ...), gate verdict and timings, plus the "
+	  "learning state and the ranker's.",
 	  training_status_args,
 	  "{\"type\":\"object\",\"properties\":{\"runs\":{\"type\":\"array\",\"items\":"
-	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"}},"
+	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"},"
+	  "\"ranker\":{\"type\":\"object\"}},"
 	  "\"required\":[\"runs\",\"learning\"]}",
 	  tool_training_status, true, false, true },
 	{ "model_versions", "Model versions",
 	  "List the encoder model versions in the registry, which one is current, and their "
-	  "gate and live quality metrics.",
+	  "gate and live quality metrics; under ranker the same for the recall ranker.",
 	  no_args,
 	  "{\"type\":\"object\",\"properties\":{\"student\":{\"type\":\"string\"},"
 	  "\"current\":{\"type\":\"string\",\"description\":\"current version, 'default' for "
 	  "the shipped model\"},\"pinned\":{\"type\":[\"string\",\"null\"]},"
 	  "\"versions\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
-	  "\"learning\":{\"type\":\"object\"}},"
+	  "\"learning\":{\"type\":\"object\"},"
+	  "\"ranker\":{\"type\":\"object\",\"description\":\"the recall ranker: student "
+	  "'ranker', current, pinned, source, versions, learning\"}},"
 	  "\"required\":[\"student\",\"current\",\"pinned\",\"versions\",\"learning\"]}",
 	  tool_model_versions, true, false, true },
 	{ "list_memories", "List memories",
@@ -1082,12 +1102,35 @@ static void tool_audit(struct call *c)
 	}
 }
 
+static void tool_train_ranker(struct call *c)
+{
+	struct mn_err err = MN_ERR_INIT;
+	json_t *res;
+
+	if (mn_op_ranker_train(c->app, "mcp", arg_str(c, "reason"),
+			       json_is_true(json_object_get(c->args, "force")), &res, &err)) {
+		call_fail(c, "train_model failed: %s", err.msg);
+		return;
+	}
+	c->structured = res;
+	if (!json_is_true(json_object_get(res, "accepted")))
+		mn_buf_addf(&c->text, "ranker training not started: %s",
+			    mn_json_str(res, "reason", ""));
+	else
+		mn_buf_addf(&c->text, "ranker run %s: %s", mn_json_str(res, "request_id", ""),
+			    mn_json_str(res, "state", ""));
+}
+
 static void tool_train(struct call *c)
 {
 	struct mn_train_request_opts o = { .trigger = "manual" };
 	struct mn_err err = MN_ERR_INIT;
 	json_t *res;
 
+	if (arg_str(c, "model") && !strcmp(arg_str(c, "model"), "ranker")) {
+		tool_train_ranker(c);
+		return;
+	}
 	o.reason = arg_str(c, "reason");
 	if (mn_op_train_request(c->app, &o, &res, &err)) {
 		call_fail(c, "train_model failed: %s", err.msg);
@@ -1114,6 +1157,7 @@ static void tool_training_status(struct call *c)
 		call_fail(c, "training_status failed: %s", err.msg);
 		return;
 	}
+	json_object_set_new(o, "ranker", mn_ranker_state_json(c->app));
 	c->structured = o;
 	n = json_array_size(json_object_get(o, "runs"));
 	mn_buf_addf(&c->text, "%zu training run%s\n", n, n == 1 ? "" : "s");
@@ -1129,6 +1173,12 @@ static void tool_model_versions(struct call *c)
 	if (mn_op_model_versions(c->app, &o, &err)) {
 		call_fail(c, "model_versions failed: %s", err.msg);
 		return;
+	}
+	{
+		json_t *r = NULL;
+
+		if (!mn_op_ranker_versions(c->app, &r, &err))
+			json_object_set_new(o, "ranker", r);
 	}
 	c->structured = o;
 	n = json_array_size(json_object_get(o, "versions"));
