@@ -443,8 +443,9 @@ async function forget(id) {
 /* Learning: buffer and corrections over time, runs with their gate tables,
  * model versions with rollback and pin. */
 async function learning(runId) {
-  const [hist, runs, models] = await Promise.all([
-    api('GET', 'learning/history'), api('GET', 'training/runs?limit=50'), api('GET', 'models')]);
+  const [hist, runs, models, rankers] = await Promise.all([
+    api('GET', 'learning/history'), api('GET', 'training/runs?limit=50'), api('GET', 'models'),
+    api('GET', 'models?model=ranker').catch(() => null)]);
   const cyc = hist.cycles.filter((c) => c.buffer);
   const cats = ['gold', 'needs_improvement', 'ambiguous', 'excluded'];
   const bufChart = cyc.length
@@ -469,7 +470,9 @@ async function learning(runId) {
     runsTable(runs.runs || [], runId),
     el('div', { id: 'run-detail' }),
     el('h2', {}, 'Model versions'),
-    versionsTable(models));
+    versionsTable(models),
+    el('h2', {}, 'Ranker versions'),
+    rankerTable(rankers));
   const sel = (runs.runs || []).find((r) => r.id === runId) || null;
   if (sel) view.querySelector('#run-detail').replaceChildren(runDetail(sel));
   view.addEventListener('click', (ev) => {
@@ -487,9 +490,9 @@ async function learning(runId) {
 function runsTable(runs, selected) {
   if (!runs.length) return el('p', { class: 'muted' }, 'No training run yet.');
   return el('table', { id: 'runs-table' },
-    el('thead', {}, el('tr', {}, ['Run', 'State', 'Trigger', 'Created', 'Duration', 'Train / valid', 'Candidate', 'Verdict'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {}, ['Run', 'Model', 'State', 'Trigger', 'Created', 'Duration', 'Train / valid', 'Candidate', 'Verdict'].map((h) => el('th', {}, h)))),
     el('tbody', {}, runs.map((r) => el('tr', { class: `clickable${r.id === selected ? ' selected' : ''}`, 'data-run': r.id },
-      el('td', {}, r.id.slice(0, 8)), el('td', {}, badge(r.state)), el('td', {}, r.trigger, r.reason ? ` — ${r.reason}` : ''),
+      el('td', {}, r.id.slice(0, 8)), el('td', {}, r.model || 'student'), el('td', {}, badge(r.state)), el('td', {}, r.trigger, r.reason ? ` — ${r.reason}` : ''),
       el('td', {}, when(r.created_at)), el('td', { class: 'num' }, r.duration_ms === null ? '—' : `${(r.duration_ms / 1000).toFixed(1)} s`),
       el('td', { class: 'num' }, `${fmt(r.counts && r.counts.n_train)} / ${fmt(r.counts && r.counts.n_valid)}`),
       el('td', {}, fmt(r.candidate_version)), el('td', {}, r.gate_verdict ? badge(r.gate_verdict) : '—')))));
@@ -497,7 +500,8 @@ function runsTable(runs, selected) {
 
 /* The metrics a run's chart compares, higher is better for each. */
 const RUN_METRICS = [['epr', 'EPR'], ['sc_rate', 'SC rate'], ['np', 'NP'], ['enum_acc', 'enum acc'],
-  ['concept_f1', 'concept F1'], ['holdout.enum_acc', 'holdout enum'], ['holdout.concept_f1', 'holdout F1'], ['probe.enum_acc', 'probe enum']];
+  ['concept_f1', 'concept F1'], ['holdout.enum_acc', 'holdout enum'], ['holdout.concept_f1', 'holdout F1'], ['probe.enum_acc', 'probe enum'],
+  ['holdout.ndcg10', 'holdout NDCG@10'], ['holdout.mrr', 'holdout MRR'], ['bench.ndcg10', 'bench NDCG@10'], ['bench.mrr', 'bench MRR']];
 const pick = (o, path) => path.split('.').reduce((v, k) => (v && typeof v === 'object' ? v[k] : undefined), o);
 
 function runDetail(r) {
@@ -555,10 +559,43 @@ function versionsTable(models) {
     el('tbody', {}, vs.map(row))));
 }
 
-async function modelAction(what, body, question) {
+/* The learned ranker's versions (docs/ranker.md), with its gate metrics
+ * (held-out ratings, benchmark) and the post-deploy monitor's helpful share. */
+function rankerTable(models) {
+  if (!models) return el('p', { class: 'muted' }, 'The ranker registry could not be read.');
+  const vs = (models.versions || []).slice().reverse();
+  const L = models.learning || {};
+  const act = (what, body, q) => modelAction(what, body, q, 'ranker');
+  const head = el('div', { class: 'actions', id: 'ranker-head' },
+    el('span', {}, `Current: ${models.current} (recall uses ${models.source || models.current})`, models.pinned ? ` (pinned ${models.pinned})` : '',
+      ` · ${fmt(L.ratings_since_last_run)} rating(s) since the last ranker run, ${fmt(L.min_feedback)} start one`),
+    el('button', { type: 'button', id: 'ranker-rollback-prev', onclick: () => act('rollback', {}, 'Roll the ranker back to the previously deployed version?') }, 'Roll back'),
+    models.pinned && el('button', { type: 'button', class: 'secondary', id: 'ranker-unpin', onclick: () => act('unpin', undefined) }, 'Unpin'));
+  if (!vs.length) return el('div', {}, head, el('p', { class: 'muted' }, 'Only the shipped default ranker; no trained version yet.'));
+  const g = (v, k) => fmt(pick(v.gate_metrics, k), 3);
+  const lm = (v) => (v.live_metrics && typeof v.live_metrics.helpful_share === 'number'
+    ? `${fmt(v.live_metrics.helpful_share, 3)} (${fmt(v.live_metrics.n)}) vs ${fmt(v.live_metrics.before_share, 3)}` : '—');
+  const row = (v) => el('tr', { 'data-version': v.version },
+    el('td', {}, v.version, v.current ? ' (current)' : '', v.pinned ? ' (pinned)' : ''), el('td', {}, badge(v.state)),
+    el('td', {}, when(v.created_at)), el('td', {}, when(v.deployed_at)),
+    el('td', { class: 'num' }, g(v, 'holdout.ndcg10')), el('td', { class: 'num' }, g(v, 'holdout.mrr')),
+    el('td', { class: 'num' }, g(v, 'bench.ndcg10')), el('td', { class: 'num' }, g(v, 'bench.mrr')),
+    el('td', { class: 'num' }, lm(v)),
+    el('td', { class: 'actions' },
+      !v.current && el('button', { type: 'button', class: 'secondary', 'data-action': 'rollback',
+        onclick: () => act('rollback', { version: v.version }, `Switch recall to ranker ${v.version}?`) }, 'Roll back to'),
+      !v.pinned && el('button', { type: 'button', class: 'secondary', 'data-action': 'pin',
+        onclick: () => act('pin', { version: v.version }, `Pin ranker ${v.version}?`) }, 'Pin')));
+  return el('div', {}, head, el('table', { id: 'ranker-versions-table' },
+    el('thead', {}, el('tr', {}, ['Version', 'State', 'Created', 'Deployed', 'Holdout NDCG@10', 'Holdout MRR', 'Bench NDCG@10',
+      'Bench MRR', 'Live helpful (n) vs before', ''].map((h) => el('th', {}, h)))),
+    el('tbody', {}, vs.map(row))));
+}
+
+async function modelAction(what, body, question, model) {
   if (question && !confirm(question)) return;
   try {
-    const r = await api('POST', `models/${what}`, body);
+    const r = await api('POST', `models/${what}${model ? `?model=${model}` : ''}`, body);
     toast(`${what}: current ${r.current}${r.pinned ? `, pinned ${r.pinned}` : ''}`);
     await route();
   } catch (e) { toast(e.message, true); }

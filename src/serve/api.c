@@ -24,6 +24,7 @@
 #include "app/app.h"
 #include "app/browse.h"
 #include "app/learning.h"
+#include "app/model_ops.h"
 #include "app/ops.h"
 
 #define API_PREFIX "/api/v1"
@@ -598,15 +599,40 @@ static void r_run(struct mn_api *api, const struct mn_req *req, const char *id,
 	RUN(api, mn_op_training_status(c, id, 1, &o_, &err_), "training status failed");
 }
 
+/* ?model=student|ranker (absent = student) into *out; false after a 400. */
+static bool query_model(const struct mn_req *req, const char **out, struct mn_resp *resp)
+{
+	if (!query_str(req, "model", LABEL_MAX, out, resp))
+		return false;
+	if (!mn_op_model_known(*out)) {
+		mn_resp_error(resp, 400, "bad_request", "model must be student or ranker");
+		return false;
+	}
+	return true;
+}
+
 static void r_train(struct mn_api *api, const struct mn_req *req, const char *arg,
 		    struct mn_resp *resp)
 {
 	struct mn_train_request_opts o = { .trigger = "manual" };
+	const char *model = NULL;
+	bool force = false;
 	json_t *b;
 
 	if (!body_object(req, resp, &b))
 		return;
-	if (field_str(b, "reason", REASON_MAX, false, &o.reason, resp))
+	if (!field_str(b, "reason", REASON_MAX, false, &o.reason, resp) ||
+	    !field_str(b, "model", LABEL_MAX, false, &model, resp) ||
+	    !field_bool(b, "force", &force, resp)) {
+		json_decref(b);
+		return;
+	}
+	if (!mn_op_model_known(model))
+		mn_resp_error(resp, 400, "bad_request", "model must be student or ranker");
+	else if (model && !strcmp(model, MN_MODEL_RANKER))
+		RUN(api, mn_op_ranker_train(c, "manual", o.reason, force, &o_, &err_),
+		    "ranker training failed");
+	else
 		RUN(api, mn_op_train_request(c, &o, &o_, &err_), "train request failed");
 	json_decref(b);
 }
@@ -614,39 +640,45 @@ static void r_train(struct mn_api *api, const struct mn_req *req, const char *ar
 static void r_models(struct mn_api *api, const struct mn_req *req, const char *arg,
 		     struct mn_resp *resp)
 {
-	RUN(api, mn_op_model_versions(c, &o_, &err_), "model list failed");
+	const char *model;
+
+	if (query_model(req, &model, resp))
+		RUN(api, mn_op_model_list_for(c, model, &o_, &err_), "model list failed");
 }
 
 static void r_rollback(struct mn_api *api, const struct mn_req *req, const char *arg,
 		       struct mn_resp *resp)
 {
-	const char *version;
+	const char *version, *model;
 	json_t *b;
 
 	if (!body_object(req, resp, &b))
 		return;
-	if (field_str(b, "version", ID_MAX, false, &version, resp))
-		RUN(api, mn_op_model_rollback(c, version, &o_, &err_), "rollback failed");
+	if (query_model(req, &model, resp) && field_str(b, "version", ID_MAX, false, &version, resp))
+		RUN(api, mn_op_model_rollback_for(c, model, version, &o_, &err_), "rollback failed");
 	json_decref(b);
 }
 
 static void r_pin(struct mn_api *api, const struct mn_req *req, const char *arg,
 		  struct mn_resp *resp)
 {
-	const char *version;
+	const char *version, *model;
 	json_t *b;
 
 	if (!body_object(req, resp, &b))
 		return;
-	if (field_str(b, "version", ID_MAX, true, &version, resp))
-		RUN(api, mn_op_model_pin(c, version, &o_, &err_), "pin failed");
+	if (query_model(req, &model, resp) && field_str(b, "version", ID_MAX, true, &version, resp))
+		RUN(api, mn_op_model_pin_for(c, model, version, &o_, &err_), "pin failed");
 	json_decref(b);
 }
 
 static void r_unpin(struct mn_api *api, const struct mn_req *req, const char *arg,
 		    struct mn_resp *resp)
 {
-	RUN(api, mn_op_model_unpin(c, &o_, &err_), "unpin failed");
+	const char *model;
+
+	if (query_model(req, &model, resp))
+		RUN(api, mn_op_model_unpin_for(c, model, &o_, &err_), "unpin failed");
 }
 
 static void r_openapi(struct mn_api *api, const struct mn_req *req, const char *arg,
