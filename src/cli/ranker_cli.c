@@ -32,7 +32,7 @@ static const char trainer_help[] =
 	"  --seed N         seed (default 42); the solver is deterministic\n"
 	"  --c C            LIBLINEAR's C [1]\n"
 	"  --prior K        scale of the incumbent's-score column; larger keeps the\n"
-	"                   candidate closer to the incumbent, 0 = none [1]\n"
+	"                   candidate closer to the incumbent, 0 = none [10]\n"
 	"  -h, --help       this help\n"
 	"\n"
 	"Exit: 0 trained, 1 failure, 2 usage error, 4 too few pairs (fewer than 20).\n";

@@ -23,7 +23,7 @@
 /* LIBLINEAR's C: the cost of a misordered pair against the L2 norm. */
 #define MN_RANKER_DEFAULT_C 1.0
 /* Scale of the incumbent-score column (see mn_ranker_train_opts.prior). */
-#define MN_RANKER_DEFAULT_PRIOR 1.0
+#define MN_RANKER_DEFAULT_PRIOR 10.0
 
 /* Read an examples file into a new array of query objects whose items'
  * "features" are in our order (store.h MN_RANK_*), whatever order the
