@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/file.h"
 #include "base/timeutil.h"
 
@@ -97,4 +98,20 @@ void mn_log(enum mn_log_level level, const char *component, const char *fmt, ...
 		/* nowhere left to report a failed log write */
 	}
 	errno = saved;
+}
+
+void mn_log_vline_fd(int fd, const char *fmt, va_list ap)
+{
+	struct mn_buf b = MN_BUF_INIT;
+	char now[MN_TIME_LEN];
+
+	if (fd < 0)
+		return;
+	mn_time_now_str(now);
+	mn_buf_addf(&b, "%s [mnemo] ", now);
+	mn_buf_vaddf(&b, fmt, ap);
+	mn_buf_addc(&b, '\n');
+	if (write(fd, b.data, b.len) < 0)
+		mn_debug("log", "could not write a run log line: %s", strerror(errno));
+	mn_buf_release(&b);
 }

@@ -8,6 +8,8 @@
 #ifndef MN_LOG_H
 #define MN_LOG_H
 
+#include <stdarg.h>
+
 enum mn_log_level { MN_LOG_DEBUG, MN_LOG_INFO, MN_LOG_WARN, MN_LOG_ERROR, MN_LOG_OFF };
 
 void mn_log_set_level(enum mn_log_level level);
@@ -19,6 +21,10 @@ int mn_log_open_file(const char *path);
 void mn_log_close(void);
 void mn_log(enum mn_log_level level, const char *component, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Append "<UTC time> [mnemo] <message>\n" to fd in one write (a training
+ * run's train.log, beside its trainer's output); fd < 0 = nowhere. */
+void mn_log_vline_fd(int fd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #define mn_debug(comp, ...) mn_log(MN_LOG_DEBUG, comp, __VA_ARGS__)
 #define mn_info(comp, ...) mn_log(MN_LOG_INFO, comp, __VA_ARGS__)

@@ -54,19 +54,11 @@ static void logline(struct run *r, const char *fmt, ...) __attribute__((format(p
 
 static void logline(struct run *r, const char *fmt, ...)
 {
-	struct mn_buf b = MN_BUF_INIT;
-	char now[MN_TIME_LEN];
 	va_list ap;
 
-	mn_time_now_str(now);
-	mn_buf_addf(&b, "%s [mnemo] ", now);
 	va_start(ap, fmt);
-	mn_buf_vaddf(&b, fmt, ap);
+	mn_log_vline_fd(r->log_fd, fmt, ap);
 	va_end(ap);
-	mn_buf_addc(&b, '\n');
-	if (r->log_fd >= 0 && write(r->log_fd, b.data, b.len) < 0)
-		mn_debug("orch", "could not write train.log: %s", strerror(errno));
-	mn_buf_release(&b);
 }
 
 /* Heartbeat and stop check, also the trainer's tick. False = stop now:

@@ -49,19 +49,11 @@ static void rlog(struct rrun *r, const char *fmt, ...) __attribute__((format(pri
 
 static void rlog(struct rrun *r, const char *fmt, ...)
 {
-	struct mn_buf b = MN_BUF_INIT;
-	char now[MN_TIME_LEN];
 	va_list ap;
 
-	mn_time_now_str(now);
-	mn_buf_addf(&b, "%s [mnemo] ", now);
 	va_start(ap, fmt);
-	mn_buf_vaddf(&b, fmt, ap);
+	mn_log_vline_fd(r->log_fd, fmt, ap);
 	va_end(ap);
-	mn_buf_addc(&b, '\n');
-	if (r->log_fd >= 0 && write(r->log_fd, b.data, b.len) < 0)
-		mn_debug("ranker", "could not write train.log: %s", strerror(errno));
-	mn_buf_release(&b);
 }
 
 /* The ranker recall would use without a new deploy: the registry's
@@ -639,7 +631,6 @@ int mn_ranker_monitor_check(struct mn_ctx *a, json_t **out, struct mn_err *err)
 	ret = mn_store_model_get(a->store, &v, MN_REGISTRY_RANKER, cur, err);
 	if (ret == MN_ENOTFOUND) {
 		mn_err_clear(err);
-		ret = 0;
 		goto report;
 	}
 	if (ret)

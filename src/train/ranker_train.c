@@ -247,7 +247,7 @@ static void build_pairs(struct pairs *p, const json_t *queries, const struct mn_
 		free(f);
 		free(g);
 	}
-	p->x = mn_xmalloc((2 * p->n + 1) * sizeof(*p->x));
+	p->x = mn_xmalloc((2 * p->n + 1) * sizeof(struct feature_node *));
 	for (size_t r = 0; r < 2 * p->n; r++)
 		p->x[r] = &p->nodes[r * (NCOL + 1)];
 }
