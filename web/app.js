@@ -605,7 +605,7 @@ async function modelAction(what, body, question, model) {
  * after each deploy, helpful rate of recall feedback. */
 async function curves() {
   const h = await api('GET', 'learning/history');
-  const ev = h.runs.filter((r) => r.candidate && r.finished_at);
+  const ev = h.runs.filter((r) => r.candidate && r.finished_at && (r.model || 'student') === 'student');
   const vs = h.versions.filter((v) => v.gate_metrics);
   const live = h.versions.filter((v) => v.live_metrics && v.live_metrics.checked_at);
   const fb = h.feedback_daily;

@@ -102,6 +102,7 @@ static int runs_json(struct mn_ctx *a, json_t *o, struct mn_err *err)
 		json_t *row = json_object();
 
 		json_object_set_new(row, "id", json_string(r->id));
+		json_object_set_new(row, "model", json_string(r->model[0] ? r->model : "student"));
 		json_object_set_new(row, "state", json_string(r->state));
 		json_object_set_new(row, "trigger", json_string(r->trigger));
 		json_object_set_new(row, "created_at", json_string(r->created_at));
