@@ -7,8 +7,10 @@ raw_memories table, and an agent talks to one `mnemo mcp` process (recall, feedb
 as bench/recall/run.py does.
 """
 import json
+import math
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -19,6 +21,12 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 RECALL_DATA = os.path.join(ROOT, "bench", "recall", "data")
 GEN = os.path.join(ROOT, "bench", "recall", "gen_dataset.py")
 EXAMPLES_FORMAT = "mnemo.ranker-examples/1"
+# The clock of every mnemo process of these benchmarks (MNEMO_FAKE_NOW, unless the
+# caller sets one): the day after the generated datasets' last memory (they span
+# September 2025 to March 2026), so the recency feature spreads over 0.1..1 as it does
+# for a user who recalls what they worked on lately, and the numbers do not drift with
+# the date the benchmark runs on.
+BENCH_NOW = "2026-03-28T12:00:00Z"
 
 
 def mnemo_bin():
@@ -53,20 +61,27 @@ def base_env(home, extra=None):
     # the tree's data (student weights, ranker/default.json, ranker/bench.jsonl) unless
     # the caller points elsewhere
     env.setdefault("MNEMO_DATADIR", os.path.join(ROOT, "data"))
-    for k in ("MNEMO_CONFIG", "MNEMO_RANKER"):
-        env.pop(k, None)
+    env.setdefault("MNEMO_FAKE_NOW", BENCH_NOW)
+    env.pop("MNEMO_RANKER", None)
     if extra:
         env.update(extra)
     return env
 
 
 class Home:
-    """A fresh data home holding the dataset's memories."""
+    """A data home holding the dataset's memories: a fresh one loaded here (home=None
+    or load=True), or an existing one (load=False) whose memories are only mapped."""
 
-    def __init__(self, mems, home=None, env_extra=None, log=None):
+    def __init__(self, mems, home=None, env_extra=None, log=None, load=True):
         self.home = home or tempfile.mkdtemp(prefix="mnemo-ranker-bench-")
         self.env_extra = env_extra or {}
         self.binary = mnemo_bin()
+        self.load_counts, self.load_s = None, 0.0
+        if load:
+            self._load(mems, log)
+        self._map(mems)
+
+    def _load(self, mems, log):
         t0 = time.perf_counter()
         lines = "".join(json.dumps({"text": m["text"], "project": m["project"],
                                     "type": m["type"], "session": m["session"],
@@ -77,12 +92,16 @@ class Home:
             raise RuntimeError(f"remember --jsonl: rc {p.returncode}: {p.stderr.decode()[-500:]}")
         self.load_counts = json.loads(p.stdout)
         self.load_s = time.perf_counter() - t0
+        if log:
+            log(f"  loaded {len(mems)} memories in {self.load_s:.1f} s: {self.load_counts}")
+
+    def _map(self, mems):
         # stored memory -> the dataset ids it stands for (the same text of the same
         # project is stored once)
         by_key = {}
         for m in mems:
             by_key.setdefault((m["text"], m["project"]), []).append(m["id"])
-        db = sqlite3.connect(f"file:{os.path.join(self.home, 'mnemo.db')}?mode=ro", uri=True)
+        db = self.db()
         self.by_raw, self.by_mem = {}, {}
         for raw_id, mem_id, content, project in db.execute(
                 "SELECT r.id, m.id, r.content, r.project FROM raw_memories r "
@@ -92,8 +111,6 @@ class Home:
             if mem_id:
                 self.by_mem[mem_id] = ids
         db.close()
-        if log:
-            log(f"  loaded {len(mems)} memories in {self.load_s:.1f} s: {self.load_counts}")
 
     def env(self, extra=None):
         e = dict(self.env_extra)
@@ -110,6 +127,24 @@ class Home:
             raise RuntimeError(f"mnemo {' '.join(args)}: rc {p.returncode}: "
                                f"{p.stderr.decode()[-800:]}")
         return p
+
+
+def datadir_with_default(default):
+    """A temporary data directory: the tree's data/ (linked) with ranker/default.json
+    replaced by `default` (a ranker.json path; None: no default ranker); the gate's
+    ranker/bench.jsonl stays. The caller removes it."""
+    src = os.path.join(ROOT, "data")
+    d = tempfile.mkdtemp(prefix="mnemo-ranker-datadir-")
+    for name in os.listdir(src):
+        if name != "ranker":
+            os.symlink(os.path.join(src, name), os.path.join(d, name))
+    os.mkdir(os.path.join(d, "ranker"))
+    bench = os.path.join(src, "ranker", "bench.jsonl")
+    if os.path.exists(bench):
+        os.symlink(bench, os.path.join(d, "ranker", "bench.jsonl"))
+    if default:
+        shutil.copyfile(default, os.path.join(d, "ranker", "default.json"))
+    return d
 
 
 class Mcp:
@@ -209,12 +244,21 @@ def metrics(qs, ranks, ks=(1, 5, 10)):
     return out
 
 
-def feature_names(binary):
-    """The store's feature names, from the header of an empty examples export when the
-    binary can write one, else the spec's list (docs/ranker.md)."""
-    return ["base", "lexical", "coverage", "content", "gist", "summary", "concepts",
-            "keyterms", "dates", "exact", "recency", "salience", "feedback", "encoded",
-            "repeats"]
+SPEC_FEATURES = ["base", "lexical", "coverage", "content", "gist", "summary", "concepts",
+                 "keyterms", "dates", "exact", "recency", "salience", "feedback", "encoded",
+                 "repeats"]
+
+
+def feature_names(home, query):
+    """The store's feature names in the order recall logs them: the keys of a recall
+    --explain's ranker features (the spec's list when that fails)."""
+    p = home.mnemo("recall", "--explain", "--json", "--limit", "1", query,
+                   extra={"MNEMO_RANKER": "hand"})
+    try:
+        mems = json.loads(p.stdout)["memories"]
+        return list(mems[0]["explain"]["ranker"]["features"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return list(SPEC_FEATURES)
 
 
 def logged_results(home, query_ids):
@@ -258,3 +302,50 @@ def write_examples(path, queries, names):
         fh.write(json.dumps({"format": EXAMPLES_FORMAT, "features": names}) + "\n")
         for o in queries:
             fh.write(json.dumps(o, separators=(",", ":")) + "\n")
+
+
+def read_examples(path):
+    """(feature names, [query objects]) of an examples file."""
+    with open(path, encoding="utf-8") as fh:
+        head = json.loads(fh.readline())
+        if head.get("format") != EXAMPLES_FORMAT:
+            raise ValueError(f"{path}: not an examples file")
+        return head["features"], [json.loads(l) for l in fh if l.strip()]
+
+
+def ranker_weights(spec, names):
+    """Weights aligned with names for a ranker.json path, or "hand" (base only)."""
+    if spec == "hand":
+        return [1.0 if n == "base" else 0.0 for n in names]
+    with open(spec, encoding="utf-8") as fh:
+        r = json.load(fh)
+    w = dict(zip(r["features"], r["weights"]))
+    return [float(w.get(n, 0.0)) for n in names]
+
+
+def eval_examples(weights, names, queries, split=None):
+    """mn_ranker_eval's metrics in Python: mean NDCG@10 (gain 2 helpful, 1 partial) and
+    MRR of the first helpful item of each query whose split matches, re-ranked by the
+    weights (ties by base); queries without a helpful or partial item are skipped."""
+    gain = {"helpful": 2.0, "partial": 1.0}
+    ib = names.index("base") if "base" in names else 0
+    nd = rr = 0.0
+    n = 0
+    for q in queries:
+        if split and q.get("split") != split:
+            continue
+        items = [i for i in q["items"] if i.get("features")]
+        gains = [gain.get(i.get("rating"), 0.0) for i in items]
+        if not any(gains):
+            continue
+        order = sorted(range(len(items)), key=lambda k: (
+            -sum(w * x for w, x in zip(weights, items[k]["features"])),
+            -items[k]["features"][ib]))
+        dcg = sum((2 ** gains[k] - 1) / math.log2(r + 2) for r, k in enumerate(order[:10]))
+        ideal = sorted(gains, reverse=True)[:10]
+        idcg = sum((2 ** g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
+        nd += dcg / idcg if idcg else 0.0
+        first = next((r for r, k in enumerate(order) if items[k].get("rating") == "helpful"), None)
+        rr += 1.0 / (first + 1) if first is not None else 0.0
+        n += 1
+    return {"n": n, "ndcg10": nd / n if n else 0.0, "mrr": rr / n if n else 0.0}

@@ -21,17 +21,18 @@ Modes (--mode):
   shuffle     the same ratings permuted at random among the rated results of each query
               (seeded): a ranker learnt from them must be rejected by the gate
   contradict  every question of half A asked twice: the first recall rated honestly, the
-              second inverted (evidence irrelevant, the rest helpful); and each first
-              recall's evidence rated helpful and then irrelevant again (the later rating
-              replaces the earlier): the run must not fail and what serves afterwards must
-              not be worse on half B than the baseline (within --tolerance)
+              second inverted (evidence irrelevant, the rest helpful); and every fourth
+              question's first recall has its evidence rated helpful and then irrelevant
+              (the later rating replaces the earlier): the run must not fail and what
+              serves afterwards must not be worse on half B than the baseline (within
+              --tolerance)
 
 Exit status: 0 when the mode's expectation holds (honest: deployed and MRR on half B not
 lower than the baseline's; shuffle: not deployed; contradict: train ran and half B MRR of
 the serving ranker >= baseline - tolerance), 1 otherwise, 2 on usage errors.
 
 Usage: simulate.py [--data DIR] [--mode honest|shuffle|contradict] [--baselines default,hand]
-                   [--seed N] [--json FILE|-] [--keep-home] [--train-args ARGS]
+                   [--seed N] [--default RANKER.json|none] [--json FILE|-] [--keep-home]
 """
 import argparse
 import json
@@ -81,8 +82,10 @@ def feed(home, qs, mode, seed, limit):
         hits[q["id"]] = R.first_hit(ranked, q)
         n_rated += rate_query(agent, q, qid, ranked, "shuffle" if mode == "shuffle" else "honest", rng)
         if mode == "contradict":
-            # the same recall's evidence, rated again the other way: the later rating wins
-            agent.rate(qid, "irrelevant", [m for m, ids in ranked if R.is_gold(ids, q)])
+            if len(hits) % 4 == 0:
+                # the same recall's evidence rated again the other way (the later
+                # rating replaces the earlier one)
+                agent.rate(qid, "irrelevant", [m for m, ids in ranked if R.is_gold(ids, q)])
             qid2, ranked2 = agent.ask(q, limit)
             n_recalls += 1
             n_rated += rate_query(agent, q, qid2, ranked2, "invert", rng)
@@ -130,7 +133,8 @@ def deployed(tr):
 def print_table(rep):
     evs = rep["eval"]
     names = list(evs)
-    print(f"ranker simulation ({rep['mode']}): {rep['memories']} memories; agent rated "
+    print(f"ranker simulation ({rep['mode']}, default ranker {rep['default']}): "
+          f"{rep['memories']} memories; agent rated "
           f"{rep['feed']['ratings']} results of {rep['feed']['recalls']} recalls of half A "
           f"({rep['questions_a']} questions); measured on half B ({rep['questions_b']})")
     tr = rep["train"]
@@ -176,6 +180,10 @@ def main():
     ap.add_argument("--tolerance", type=float, default=0.02,
                     help="contradict: how much lower half B's MRR may be [0.02]")
     ap.add_argument("--train-args", default="", help="more arguments to `mnemo train ranker`")
+    ap.add_argument("--default", default="",
+                    help="the shipped default ranker of the run: a ranker.json, or 'none' "
+                         "(no default: the hand order serves until a deploy) [the tree's "
+                         "data/ranker/default.json]")
     ap.add_argument("--json", help="also write the report as JSON to FILE ('-': stdout)")
     ap.add_argument("--keep-home", action="store_true")
     a = ap.parse_args()
@@ -183,9 +191,13 @@ def main():
     mems, qs = R.load_dataset(a.data)
     qa = [q for q in qs if R.half(q) == "A"]
     qb = [q for q in qs if R.half(q) == "B"]
+    datadir = None
+    if a.default:
+        datadir = R.datadir_with_default(None if a.default == "none" else a.default)
     log(f"loading {len(mems)} memories")
-    home = R.Home(mems, log=log)
-    rep = {"mode": a.mode, "data": a.data, "binary": home.binary, "memories": len(mems),
+    home = R.Home(mems, log=log,
+                  env_extra={"MNEMO_DATADIR": datadir} if datadir else None)
+    rep = {"mode": a.mode, "data": a.data, "default": a.default or "data/ranker/default.json", "binary": home.binary, "memories": len(mems),
            "questions_a": len(qa), "questions_b": len(qb), "load": home.load_counts}
     baselines = [b for b in a.baselines.split(",") if b]
     try:
@@ -220,6 +232,8 @@ def main():
             log(f"kept {home.home}")
         else:
             shutil.rmtree(home.home, ignore_errors=True)
+        if datadir:
+            shutil.rmtree(datadir, ignore_errors=True)
     for e in rep["eval"].values():
         e.pop("first_hit", None)
 
