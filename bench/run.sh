@@ -21,4 +21,5 @@ if [ -f bench/bench_mcp.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench
 if [ -f bench/bench_http.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/bench_http.py || true; fi
 if [ -f bench/bench_mcp.js ]; then MNEMO_BIN="$PWD/$B/mnemo" node bench/bench_mcp.js; fi
 if [ -f bench/recall/run.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/recall/run.py; fi
+if [ -f bench/ranker/simulate.py ]; then MNEMO_BIN="$PWD/$B/mnemo" python3 bench/ranker/simulate.py || true; fi
 exit 0
