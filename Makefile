@@ -51,6 +51,14 @@ static_libs = $(foreach f,$(1),$(if $(filter $(patsubst -l%,%,$(f)),$(STATIC_LIB
 B ?= build
 CFLAGS_ALL = $(WARN) $(DEFS) $(OPT) $(EXTRA_CFLAGS) -iquote src $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL = $(EXTRA_CFLAGS) $(call static_libs,$(PKG_LIBS))
+# The approximate vector index (hnswlib, from libhnswlib-dev) is the
+# tree's only C++, built as a plugin beside the binary that
+# src/store/vec_index.c dlopen()s when a large store is searched: no other
+# process loads it or libstdc++ (linked in, it cost every command 15% more
+# instructions to start).
+CXXFLAGS_ALL = -std=c++17 -Wall -Wextra $(WERROR) -Wno-unused-parameter $(OPT) $(EXTRA_CFLAGS) \
+	-iquote src -MMD -MP -fPIC -fvisibility=hidden
+PLUGIN := $(B)/mnemo-hnsw.so
 
 LIB_SRC := $(sort $(wildcard src/*/*.c) $(filter-out src/main.c,$(wildcard src/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -62,7 +70,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 
 .PHONY: all deps test check run bench install clean unit fuzz-build asan layers lint web
 
-all: $(B)/mnemo
+all: $(B)/mnemo $(PLUGIN)
 
 deps:
 	@scripts/install-deps.sh
@@ -70,6 +78,10 @@ deps:
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(PLUGIN): src/store/vec_hnsw.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_ALL) -shared $< -o $@
 
 $(B)/libmnemo.a: $(LIB_OBJ)
 	@rm -f $@
@@ -89,7 +101,7 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libmnemo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $< tests/fuzz/replay.c -o $@ $(B)/libmnemo.a $(LDFLAGS_ALL)
 
-unit: $(UNIT_BIN) $(FUZZ_BIN) $(B)/mnemo
+unit: $(UNIT_BIN) $(FUZZ_BIN) $(B)/mnemo $(PLUGIN)
 
 # The README's test command: everything under ASan+UBSan.
 test: deps layers
@@ -151,6 +163,8 @@ install: web
 		EXTRA_CFLAGS="-ffile-prefix-map=$(CURDIR)=." all
 	install -d $(DESTDIR)$(IPREFIX)/bin $(DESTDIR)$(IPREFIX)/share/mnemo
 	install -m 0755 build-release/mnemo $(DESTDIR)$(IPREFIX)/bin/mnemo
+	install -d $(DESTDIR)$(IPREFIX)/lib/mnemo
+	install -m 0644 build-release/mnemo-hnsw.so $(DESTDIR)$(IPREFIX)/lib/mnemo/mnemo-hnsw.so
 	cp -r data/. $(DESTDIR)$(IPREFIX)/share/mnemo/
 	install -d $(DESTDIR)$(IPREFIX)/share/mnemo/docs
 	install -m 0644 docs/*.md $(DESTDIR)$(IPREFIX)/share/mnemo/docs/

@@ -1,19 +1,22 @@
 /*
  * bench_vec.c - recall with vectors (docs/vectors.md): p50/p99 of
- * mn_store_recall at 10k and 100k memories with 384-dimension vectors
- * (exact search, reciprocal rank fusion), beside lexical-only recall on
- * the same store and query words, and the exact vector search alone.
+ * mn_store_recall at 10k and 100k memories with 384-dimension vectors,
+ * beside lexical-only recall on the same store and query words, and the
+ * vector search alone; first with exact search, then, in the same run and
+ * on the same queries, through the HNSW graph (embedding.index: hnsw),
+ * with its build time, memory and recall@10 against the exact top 10.
  * The query's embedding (a call to the embedding server) is not timed:
  * it is the model's time, not mnemo's.
  *
  * Memories are raw rows written in one transaction (recall indexes raw
  * text from the moment it is stored); their vectors are deterministic
- * pseudo-random unit vectors, each query's vector a noisy copy of one
- * memory's. BENCH_VEC_DIM (384), BENCH_VEC_SIZES ("10000,100000"),
- * BENCH_VEC_WEIGHT (embedding.weight, 1).
+ * pseudo-random unit vectors (BENCH_VEC_DATA, below), each query's vector
+ * a noisy copy of one memory's. BENCH_VEC_DIM (384), BENCH_VEC_SIZES
+ * ("10000,100000"), BENCH_VEC_WEIGHT (embedding.weight, 1).
  * Built and run by bench/bench_vec.sh (make bench).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +102,32 @@ static void unit_vector(float *v, int dim, unsigned seed)
 		v[i] = (float)(v[i] / sqrt(n));
 }
 
+/* BENCH_VEC_DATA: "topics" [the default]: memory i's vector is the
+ * centre of one of 1000 topics plus a direction of its own (0.8 of the
+ * centre's length), so memories of a topic are alike (cosine about 0.6),
+ * as texts on one subject are; "random": independent unit vectors, no
+ * structure at all (the worst case for an approximate index). */
+static bool topics = true;
+
+static void mem_vector(float *v, int dim, unsigned seed)
+{
+	float *c;
+	double n = 0;
+
+	unit_vector(v, dim, seed);
+	if (!topics)
+		return;
+	c = mn_xmalloc(sizeof(float) * (size_t)dim);
+	unit_vector(c, dim, 1000000u + (seed * 2654435761u >> 7) % 1000u);
+	for (int i = 0; i < dim; i++) {
+		v[i] = c[i] + 0.8f * v[i];
+		n += (double)v[i] * v[i];
+	}
+	for (int i = 0; i < dim; i++)
+		v[i] = (float)(v[i] / sqrt(n));
+	free(c);
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -124,7 +153,7 @@ static void fill(struct mn_store *st, int from, int to, int dim)
 		free(r.content);
 		/* raw rows are numbered in insert order from 1 */
 		rowid = (int64_t)i + 1;
-		unit_vector(v, dim, (unsigned)i);
+		mem_vector(v, dim, (unsigned)i);
 		if (mn_store_vec_put(st, &rowid, v, 1, dim, "bench-384", &err))
 			goto fail;
 		if ((i + 1) % 20000 == 0)
@@ -146,56 +175,80 @@ static void report(const char *what, int size, double *lat, int n)
 	       lat[n * 99 / 100]);
 }
 
-static void bench(struct mn_store *st, int size, int dim, int queries)
+/* One size's queries: two words of mid frequency, as a person would ask,
+ * and a vector close to one memory's. */
+struct query {
+	char text[80];
+	unsigned target;
+	float *vec;
+};
+
+static void make_queries(struct query *qs, int n, int size, int dim)
 {
-	double *lex = mn_xcalloc((size_t)queries, sizeof(double));
-	double *fused = mn_xcalloc((size_t)queries, sizeof(double));
-	double *vec = mn_xcalloc((size_t)queries, sizeof(double));
-	float *q = mn_xmalloc(sizeof(float) * (size_t)dim);
-	struct mn_err err = MN_ERR_INIT;
 	unsigned x = 4242;
-	double t0, cold;
-	int agree = 0;
 
-	/* the first search loads the process's copy of the vectors */
-	mn_store_vec_cache_reset();
-	unit_vector(q, dim, 1);
-	{
-		struct mn_recall_opts o = { .query_vec = q,
-					    .query_dim = dim,
-					    .vec_model = "bench-384" };
-		struct mn_vec_hit *h = NULL;
-		size_t nh = 0;
+	for (int i = 0; i < n; i++) {
+		char w1[32], w2[32];
+		unsigned y;
+		double nn = 0;
 
-		t0 = now_ms();
-		if (mn_store_vec_search(st, &h, &nh, &o, 10, &err)) {
-			fprintf(stderr, "search: %s\n", err.msg);
-			exit(1);
+		qs[i].target = rnd(&x) % (unsigned)size;
+		y = qs[i].target * 7 + 1;
+		word(w1, sizeof(w1), 50 + rnd(&x) % 3000);
+		word(w2, sizeof(w2), 50 + rnd(&x) % 3000);
+		snprintf(qs[i].text, sizeof(qs[i].text), "%s %s", w1, w2);
+		qs[i].vec = mn_xmalloc(sizeof(float) * (size_t)dim);
+		mem_vector(qs[i].vec, dim, qs[i].target);
+		for (int d = 0; d < dim; d++) {
+			qs[i].vec[d] += (float)(0.05 * gauss(&y));
+			nn += (double)qs[i].vec[d] * qs[i].vec[d];
 		}
-		cold = now_ms() - t0;
-		free(h);
+		for (int d = 0; d < dim; d++)
+			qs[i].vec[d] = (float)(qs[i].vec[d] / sqrt(nn));
 	}
-	for (int i = 0; i < queries; i++) {
-		char w1[32], w2[32], text[80];
-		unsigned target = rnd(&x) % (unsigned)size, y = target * 7 + 1;
-		struct mn_recall_opts o = { .query = text, .limit = 10 };
+}
+
+/* The first vector search of a copy (it loads the vectors). */
+static double first_search(struct mn_store *st, int dim)
+{
+	float *q = mn_xmalloc(sizeof(float) * (size_t)dim);
+	struct mn_recall_opts o = { .query_vec = q, .query_dim = dim, .vec_model = "bench-384" };
+	struct mn_err err = MN_ERR_INIT;
+	struct mn_vec_hit *h = NULL;
+	size_t nh = 0;
+	double t0;
+
+	unit_vector(q, dim, 1);
+	t0 = now_ms();
+	if (mn_store_vec_search(st, &h, &nh, &o, 10, &err)) {
+		fprintf(stderr, "search: %s\n", err.msg);
+		exit(1);
+	}
+	t0 = now_ms() - t0;
+	free(h);
+	free(q);
+	return t0;
+}
+
+/* Lexical, fused and vector-only latency of every query; with truth
+ * (exact top 10 of each query, 10 rowids, 0 = none) set, the share of it
+ * the vector search found, else truth is filled. */
+static void run_queries(struct mn_store *st, const char *how, int size, int dim,
+			const struct query *qs, int n, int64_t *truth)
+{
+	double *lex = mn_xcalloc((size_t)n, sizeof(double));
+	double *fused = mn_xcalloc((size_t)n, sizeof(double));
+	double *vec = mn_xcalloc((size_t)n, sizeof(double));
+	struct mn_err err = MN_ERR_INIT;
+	double found = 0, asked = 0, t0;
+	int agree = 0;
+	char what[64];
+
+	for (int i = 0; i < n; i++) {
+		struct mn_recall_opts o = { .query = qs[i].text, .limit = 10 };
 		struct mn_recall_result r;
 		struct mn_vec_hit *h = NULL;
 		size_t nh = 0;
-		double nn = 0;
-
-		/* two words of mid frequency, as a person would ask */
-		word(w1, sizeof(w1), 50 + rnd(&x) % 3000);
-		word(w2, sizeof(w2), 50 + rnd(&x) % 3000);
-		snprintf(text, sizeof(text), "%s %s", w1, w2);
-		/* the query's meaning: close to one memory's */
-		unit_vector(q, dim, target);
-		for (int d = 0; d < dim; d++) {
-			q[d] += (float)(0.05 * gauss(&y));
-			nn += (double)q[d] * q[d];
-		}
-		for (int d = 0; d < dim; d++)
-			q[d] = (float)(q[d] / sqrt(nn));
 
 		t0 = now_ms();
 		if (mn_store_recall(st, &r, &o, &err))
@@ -203,7 +256,7 @@ static void bench(struct mn_store *st, int size, int dim, int queries)
 		lex[i] = now_ms() - t0;
 		mn_recall_result_release(&r);
 
-		o.query_vec = q;
+		o.query_vec = qs[i].vec;
 		o.query_dim = dim;
 		o.vec_model = "bench-384";
 		o.vec_weight = vec_weight;
@@ -212,29 +265,83 @@ static void bench(struct mn_store *st, int size, int dim, int queries)
 			goto fail;
 		fused[i] = now_ms() - t0;
 		for (size_t k = 0; k < r.n; k++)
-			agree += r.items[k].rowid == (int64_t)target + 1;
+			agree += r.items[k].rowid == (int64_t)qs[i].target + 1;
 		mn_recall_result_release(&r);
 
 		t0 = now_ms();
 		if (mn_store_vec_search(st, &h, &nh, &o, 100, &err))
 			goto fail;
 		vec[i] = now_ms() - t0;
+		for (size_t k = 0; k < 10; k++) {
+			int64_t *t = &truth[(size_t)i * 10 + k];
+
+			if (!how[0]) {
+				*t = k < nh ? h[k].rowid : 0;
+				continue;
+			}
+			if (!*t)
+				continue;
+			asked++;
+			for (size_t m = 0; m < nh && m < 10; m++)
+				if (h[m].rowid == *t) {
+					found++;
+					break;
+				}
+		}
 		free(h);
 	}
-	report("lexical only", size, lex, queries);
-	report("lexical + vectors (RRF)", size, fused, queries);
-	report("exact vector top-100 alone", size, vec, queries);
-	printf("vec @%6d memories  first search (loads %d-dim vectors) %.1f ms; target memory in "
-	       "the fused top 10: %d/%d\n",
-	       size, dim, cold, agree, queries);
+	report(how[0] ? "lexical only (again)" : "lexical only", size, lex, n);
+	snprintf(what, sizeof(what), "lexical + vectors%s", how);
+	report(what, size, fused, n);
+	snprintf(what, sizeof(what), "vector top-100%s", how[0] ? how : " (exact)");
+	report(what, size, vec, n);
+	printf("vec @%6d memories  target memory in the fused top 10: %d/%d", size, agree, n);
+	if (how[0])
+		printf("; vector recall@10 against exact %.3f", asked ? found / asked : 0);
+	printf("\n");
 	free(lex);
 	free(fused);
 	free(vec);
-	free(q);
 	return;
 fail:
 	fprintf(stderr, "recall: %s\n", err.msg);
 	exit(1);
+}
+
+static void bench(struct mn_store *st, int size, int dim, int queries)
+{
+	struct query *qs = mn_xcalloc((size_t)queries, sizeof(*qs));
+	int64_t *truth = mn_xcalloc((size_t)queries * 10, sizeof(*truth));
+	struct mn_vec_index_stats ix;
+	double cold;
+
+	make_queries(qs, queries, size, dim);
+	/* exact: the first search loads the process's copy of the vectors */
+	mn_store_vec_cache_reset();
+	mn_store_vec_index_config("exact", 0);
+	cold = first_search(st, dim);
+	run_queries(st, "", size, dim, qs, queries, truth);
+	printf("vec @%6d memories  first search (loads %d-dim vectors) %.1f ms\n", size, dim,
+	       cold);
+	/* approximate: the second search starts the graph's build */
+	mn_store_vec_index_config("hnsw", 0);
+	first_search(st, dim);
+	first_search(st, dim);
+	mn_store_vec_index_wait();
+	mn_store_vec_index_stats(st, &ix);
+	printf("vec @%6d memories  HNSW build (its own thread) %.0f ms CPU, %.0f ms wall-clock; "
+	       "%lld nodes, %.0f MB\n",
+	       size, ix.build_cpu_ms, ix.build_ms, (long long)ix.indexed,
+	       (double)ix.bytes / 1048576.0);
+	run_queries(st, " (HNSW)", size, dim, qs, queries, truth);
+	mn_store_vec_index_stats(st, &ix);
+	printf("vec @%6d memories  searches through the graph %lld, exact %lld\n", size,
+	       (long long)ix.searches_index, (long long)ix.searches_exact);
+	mn_store_vec_index_config("auto", 0);
+	for (int i = 0; i < queries; i++)
+		free(qs[i].vec);
+	free(qs);
+	free(truth);
 }
 
 int main(void)
@@ -249,6 +356,8 @@ int main(void)
 
 	if (!mkdtemp(dir) || dim <= 0)
 		return 1;
+	if (getenv("BENCH_VEC_DATA") && !strcmp(getenv("BENCH_VEC_DATA"), "random"))
+		topics = false;
 	if (getenv("BENCH_VEC_WEIGHT"))
 		vec_weight = atof(getenv("BENCH_VEC_WEIGHT"));
 	if (getenv("BENCH_CLOCK") && !strcmp(getenv("BENCH_CLOCK"), "cpu"))
@@ -258,7 +367,7 @@ int main(void)
 		fprintf(stderr, "open: %s\n", err.msg);
 		return 1;
 	}
-	printf("== mnemo vector benchmarks (one core, %d dimensions, exact search, %s time)\n", dim,
+	printf("== mnemo vector benchmarks (%d dimensions, exact search and HNSW, %s time)\n", dim,
 	       bench_clock == CLOCK_MONOTONIC ? "wall-clock" : "CPU");
 	for (const char *p = sizes; *p;) {
 		int size = atoi(p);

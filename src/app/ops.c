@@ -9,6 +9,7 @@
 #include "app/ranking.h"
 #include "app/recall_vec.h"
 #include "base/json.h"
+#include "store/store_vec.h"
 
 #include "train/registry.h"
 
@@ -54,6 +55,7 @@ int mn_op_recall(struct mn_ctx *a, const struct mn_recall_opts *o, json_t **out,
 		vo.query_dim = a->cfg.embedding_dimensions;
 		vo.vec_model = a->cfg.embedding.model;
 		vo.vec_weight = a->cfg.embedding_weight;
+		mn_store_vec_index_config(a->cfg.embedding_index, a->cfg.embedding_index_min);
 	}
 	rk = mn_app_ranker(a);
 	vo.rank_fn = mn_ranker_score_cb;

@@ -91,6 +91,8 @@ static const struct key keys[] = {
 	INT("embedding.dimensions", embedding_dimensions, 0, MN_CONFIG_EMBED_DIM_MAX),
 	INT("embedding.query_timeout_ms", embedding_query_timeout_ms, 50, 60000),
 	REAL("embedding.weight", embedding_weight, 0, 1),
+	ENUM("embedding.index", embedding_index, "auto|exact|hnsw"),
+	I64("embedding.index_min", embedding_index_min, 1, 1000000000),
 
 	SECTION("encoding"),
 	INT("encoding.max_input_chars", encoding.max_input_chars, 1, MN_LIMIT_TEXT_BYTES_MAX),
@@ -172,8 +174,6 @@ static const struct key keys[] = {
 	INT("learning.monitor.window", learning.monitor.window, 1, MAX_COUNT),
 	REAL("learning.monitor.max_drop_pp", learning.monitor.max_drop_pp, 0, 100),
 
-	SECTION("log"),
-	ENUM("log.level", log.level, LOG_LEVELS),
 	SECTION("learning.ranker"),
 	BOOL("learning.ranker.enabled", learning.ranker.enabled),
 	INT("learning.ranker.min_feedback", learning.ranker.min_feedback, 1, MAX_COUNT),
@@ -181,6 +181,8 @@ static const struct key keys[] = {
 	REAL("learning.ranker.min_gain", learning.ranker.min_gain, 0, 1),
 	REAL("learning.ranker.max_regression", learning.ranker.max_regression, 0, 1),
 
+	SECTION("log"),
+	ENUM("log.level", log.level, LOG_LEVELS),
 	SKEY("log.file", K_PATH, log.file),
 
 	SECTION("http"),
@@ -253,6 +255,8 @@ void mn_config_init(struct mn_config *c)
 	c->embedding.timeout_s = 30;
 	c->embedding_query_timeout_ms = 2000;
 	c->embedding_weight = 1.0;
+	c->embedding_index = mn_xstrdup("auto");
+	c->embedding_index_min = 50000; /* MN_VEC_INDEX_MIN_DEFAULT (store_vec.h) */
 
 	c->encoding.max_input_chars = 8000;
 	c->encoding.max_text_bytes = MN_LIMIT_TEXT_BYTES_DEFAULT;
@@ -299,15 +303,15 @@ void mn_config_init(struct mn_config *c)
 	c->learning.registry.keep = 3;
 	c->learning.monitor.window = 50;
 	c->learning.monitor.max_drop_pp = 5;
-
-	c->log.level = mn_xstrdup("info");
-}
-
 	c->learning.ranker.enabled = true;
 	c->learning.ranker.min_feedback = 50;
 	c->learning.ranker.holdout_pct = 20;
 	c->learning.ranker.min_gain = 0.005;
 	c->learning.ranker.max_regression = 0.02;
+
+	c->log.level = mn_xstrdup("info");
+}
+
 void mn_config_release(struct mn_config *c)
 {
 	if (!c)

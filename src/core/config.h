@@ -44,6 +44,9 @@ struct mn_config {
 	int embedding_query_timeout_ms; /* key embedding.query_timeout_ms [2000] */
 	double embedding_weight;        /* key embedding.weight [1]: the vector ranking's
 					 * weight in recall's rank fusion */
+	char *embedding_index;          /* key embedding.index [auto]: auto|exact|hnsw */
+	int64_t embedding_index_min;    /* key embedding.index_min [50000]: vectors from
+					 * which auto searches through the HNSW graph */
 	struct {
 		int max_input_chars;   /* [8000] */
 		int64_t max_text_bytes;/* [1048576] */
@@ -108,9 +111,6 @@ struct mn_config {
 			int window;              /* [50] */
 			double max_drop_pp;      /* [5] */
 		} monitor;
-	} learning;
-	struct {
-		char *level;   /* [info] */
 		struct {                         /* the learned ranker (docs/ranker.md) */
 			bool enabled;            /* [true] train in the dream cycle */
 			int min_feedback;        /* [50] new ratings before a run */
@@ -118,6 +118,9 @@ struct mn_config {
 			double min_gain;         /* [0.005] holdout NDCG@10 gain to deploy */
 			double max_regression;   /* [0.02] largest drop of any metric */
 		} ranker;
+	} learning;
+	struct {
+		char *level;   /* [info] */
 		char *file;    /* [NULL = stderr] */
 	} log;
 	struct {

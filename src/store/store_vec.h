@@ -6,9 +6,10 @@
  *
  * Search runs over an in-memory copy of the vectors of one model per
  * database file, shared by the process's connections and kept current by
- * vector_state: a search reads one row to learn what changed and loads
- * only new vectors (a deletion reloads all). Vectors are unit length, so
- * cosine is a dot product.
+ * vector_state: a search reads one row to learn what changed, loads only
+ * new vectors and, after deletions, drops the rows whose seq is gone.
+ * Large copies are searched through an approximate index (below).
+ * Vectors are unit length, so cosine is a dot product.
  *
  * Nothing here waits on the network: the embedding call happens outside
  * (learn/embedder.c) and mn_store_vec_put writes its result in one short
@@ -67,7 +68,40 @@ int mn_store_vec_clear(struct mn_store *st, struct mn_err *err);
  * safe across connections. */
 int mn_store_vec_search(struct mn_store *st, struct mn_vec_hit **out, size_t *out_n,
 			const struct mn_recall_opts *o, size_t k, struct mn_err *err);
-/* Drop the process's in-memory copies (tests, benchmarks). */
+/* Drop the process's in-memory copies and their indexes (tests,
+ * benchmarks); waits for index builds in flight. */
 void mn_store_vec_cache_reset(void);
+
+/* ---- the approximate index (docs/vectors.md) ----
+ *
+ * mode "exact": every search scans the copy (two passes, exact top k).
+ * "hnsw": an HNSW graph (vec_index.h) answers, at any size. "auto" [the
+ * default]: the graph from min_vectors vectors of the searched model up.
+ * The graph is built by a thread of its own, starting at a process's
+ * second search of a store (a one-shot `mnemo recall` never builds one);
+ * until it is ready, and for searches whose filters leave few memories,
+ * the search is exact. Once built it follows the copy: new vectors are
+ * inserted, deleted or replaced ones marked deleted; a change of model,
+ * many deletions or a large batch of new vectors rebuild it. Process-
+ * wide; an unknown mode is "auto". */
+#define MN_VEC_INDEX_MIN_DEFAULT 50000
+void mn_store_vec_index_config(const char *mode, int64_t min_vectors);
+/* Block until no index build is in flight (tests, benchmarks). */
+void mn_store_vec_index_wait(void);
+
+struct mn_vec_index_stats {
+	int64_t vectors;         /* in the copy (of the last searched model) */
+	bool ready;              /* a graph answers searches */
+	bool building;           /* a build is in flight */
+	int64_t indexed;         /* nodes in the graph */
+	int64_t deleted;         /* of them, marked deleted */
+	size_t bytes;            /* the graph's memory */
+	int64_t searches_exact;  /* since the copy was made */
+	int64_t searches_index;
+	double build_ms;         /* the last build's wall-clock time */
+	double build_cpu_ms;     /* and its thread's CPU time */
+};
+/* The state of st's copy and index (zeros when it has none). */
+void mn_store_vec_index_stats(struct mn_store *st, struct mn_vec_index_stats *out);
 
 #endif
