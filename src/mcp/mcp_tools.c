@@ -40,7 +40,6 @@
 #include "app/model_ops.h"
 #include "app/ops.h"
 #include "model/encoding.h"
-#include "train/ranker_run.h"
 #include "train/registry.h"
 #include "store/store.h"
 #include "train/train.h"
@@ -241,6 +240,14 @@ static const struct arg_spec audit_args[] = {
 };
 
 static const char *const train_models[] = { "student", "ranker", NULL };
+
+static const struct arg_spec model_versions_args[] = {
+	{ .name = "model", .type = ARG_STRING,
+	  .description = "Which registry: the encoder's student (default) or the learned ranker "
+			 "that orders recall results.",
+	  .choices = train_models },
+	END_ARGS,
+};
 
 static const struct arg_spec train_args[] = {
 	{ .name = "reason", .type = ARG_STRING,
@@ -443,24 +450,24 @@ static const struct tool tools[] = {
 	  "Show training runs of the student and the ranker (each run names its model), newest "
 	  "first (or the one request_id names), with their state (requested, training, "
 	  "evaluating, deployed, rejected, failed, ...), gate verdict and timings, plus the "
-	  "learning state and the ranker's.",
+	  "learning state.",
 	  training_status_args,
 	  "{\"type\":\"object\",\"properties\":{\"runs\":{\"type\":\"array\",\"items\":"
-	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"},"
-	  "\"ranker\":{\"type\":\"object\"}},"
+	  "{\"type\":\"object\"}},\"learning\":{\"type\":\"object\"}},"
 	  "\"required\":[\"runs\",\"learning\"]}",
 	  tool_training_status, true, false, true },
 	{ "model_versions", "Model versions",
-	  "List the encoder model versions in the registry, which one is current, and their "
-	  "gate and live quality metrics; under ranker the same for the recall ranker.",
-	  no_args,
+	  "List the model versions in the registry, which one is current, and their gate and "
+	  "live quality metrics: the encoder's student, or with model ranker the learned recall "
+	  "ranker (then learning is the ranker's state: ratings since its last run, last run).",
+	  model_versions_args,
 	  "{\"type\":\"object\",\"properties\":{\"student\":{\"type\":\"string\"},"
 	  "\"current\":{\"type\":\"string\",\"description\":\"current version, 'default' for "
 	  "the shipped model\"},\"pinned\":{\"type\":[\"string\",\"null\"]},"
 	  "\"versions\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
 	  "\"learning\":{\"type\":\"object\"},"
-	  "\"ranker\":{\"type\":\"object\",\"description\":\"the recall ranker: student "
-	  "'ranker', current, pinned, source, versions, learning\"}},"
+	  "\"source\":{\"type\":\"string\",\"description\":\"ranker: what recall uses "
+	  "(version, default or hand)\"}},"
 	  "\"required\":[\"student\",\"current\",\"pinned\",\"versions\",\"learning\"]}",
 	  tool_model_versions, true, false, true },
 	{ "list_memories", "List memories",
@@ -1157,7 +1164,6 @@ static void tool_training_status(struct call *c)
 		call_fail(c, "training_status failed: %s", err.msg);
 		return;
 	}
-	json_object_set_new(o, "ranker", mn_ranker_state_json(c->app));
 	c->structured = o;
 	n = json_array_size(json_object_get(o, "runs"));
 	mn_buf_addf(&c->text, "%zu training run%s\n", n, n == 1 ? "" : "s");
@@ -1170,15 +1176,9 @@ static void tool_model_versions(struct call *c)
 	json_t *o;
 	size_t n;
 
-	if (mn_op_model_versions(c->app, &o, &err)) {
+	if (mn_op_model_list_for(c->app, arg_str(c, "model"), &o, &err)) {
 		call_fail(c, "model_versions failed: %s", err.msg);
 		return;
-	}
-	{
-		json_t *r = NULL;
-
-		if (!mn_op_ranker_versions(c->app, &r, &err))
-			json_object_set_new(o, "ranker", r);
 	}
 	c->structured = o;
 	n = json_array_size(json_object_get(o, "versions"));

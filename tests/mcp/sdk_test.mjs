@@ -121,7 +121,8 @@ async function main() {
     JSON.stringify(args.amend) === '["encoding","memory_id"]' &&
     JSON.stringify(args.forget) === '["memory_id"]' &&
     JSON.stringify(args.audit_encodings) === '["category","limit"]' &&
-    JSON.stringify(args.train_model) === '["reason"]' &&
+    JSON.stringify(args.train_model) === '["force","model","reason"]' &&
+    JSON.stringify(args.model_versions) === '["model"]' &&
     JSON.stringify(args.training_status) === '["request_id"]' &&
     JSON.stringify(args.list_memories) === '["category","cursor","limit","oldest","project","since","source","state","type","until"]' &&
     JSON.stringify(args.get_memory) === '["memory_id"]' &&
