@@ -18,6 +18,7 @@ struct mn_encoder {
 	const struct mn_config *cfg;
 	char *home;
 	char *current_link;      /* <home>/models/builtin/current, NULL when fixed model */
+	const char *digest_home; /* home when given: its verified-digest cache */
 	char loaded_target[PATH_MAX]; /* what current pointed at when loaded */
 	struct mn_student *student;
 	char *student_label;     /* "v0003", "default" or the --model dir */
@@ -50,7 +51,7 @@ static int sync_student(struct mn_encoder *e, struct mn_err *err)
 	if (n < 0) {
 		if (e->student && !e->loaded_target[0])
 			return 0; /* already on the default */
-		if (mn_student_load_default(&s, err))
+		if (mn_student_load_default_cached(&s, e->digest_home, err))
 			return err->code;
 		set_student(e, s, "default");
 		e->loaded_target[0] = '\0';
@@ -61,7 +62,7 @@ static int sync_student(struct mn_encoder *e, struct mn_err *err)
 		return 0;
 	dir = target[0] == '/' ? mn_xstrdup(target)
 			       : mn_xasprintf("%s/models/builtin/%s", e->home, target);
-	if (mn_student_load(&s, dir, &lerr)) {
+	if (mn_student_load_cached(&s, dir, e->digest_home, &lerr)) {
 		mn_warn("encoder", "could not load model '%s' (%s); keeping %s", dir, lerr.msg,
 			e->student ? e->student_label : "the default");
 		free(dir);
@@ -69,7 +70,7 @@ static int sync_student(struct mn_encoder *e, struct mn_err *err)
 			snprintf(e->loaded_target, sizeof(e->loaded_target), "%s", target);
 			return 0;
 		}
-		if (mn_student_load_default(&s, err))
+		if (mn_student_load_default_cached(&s, e->digest_home, err))
 			return err->code;
 		set_student(e, s, "default");
 		snprintf(e->loaded_target, sizeof(e->loaded_target), "%s", target);
@@ -136,6 +137,8 @@ int mn_encoder_open(struct mn_encoder **out, const struct mn_config *cfg, const 
 	if (ret)
 		return ret;
 	(*out)->current_link = mn_xasprintf("%s/models/builtin/current", (*out)->home);
+	if (home)
+		(*out)->digest_home = (*out)->home;
 	ret = sync_student(*out, err);
 	if (ret) {
 		mn_encoder_free(*out);

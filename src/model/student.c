@@ -13,14 +13,18 @@
 #include "model/student.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <linear.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -331,6 +335,11 @@ static bool rd_need(struct reader *r, size_t n)
 	return true;
 }
 
+static inline uint32_t le32(const unsigned char *c)
+{
+	return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
+}
+
 static uint32_t get_u32(struct reader *r)
 {
 	const unsigned char *c;
@@ -456,19 +465,57 @@ static int parse_spaces(struct reader *r, struct mn_student *s, const char *path
 		w->n_rows = n_rows;
 		w->idx = mn_xmalloc(((size_t)n_rows + 1) * sizeof(*w->idx));
 		w->rows = mn_xmalloc(((size_t)n_rows * n_out + 1) * sizeof(*w->rows));
-		for (uint32_t i = 0; i < n_rows; i++) {
-			uint32_t idx = get_u32(r);
+		/* The rows' bytes are inside the file (checked above), so they
+		 * are read without per-value bounds checks: this loop is most of
+		 * a load once the file is not hashed. */
+		{
+			const unsigned char *p = r->p + r->off;
+			uint32_t nonfinite = 0;
 
-			if (idx >= dims || (i && idx <= w->idx[i - 1])) {
-				snprintf(msg, sizeof(msg),
-					 "weight section %u: row %u has index %u (out of order or "
-					 "outside %zu dimensions)",
-					 k, i, idx, dims);
-				return load_fail(err, MN_EINVAL, path, msg);
+			for (uint32_t i = 0; i < n_rows; i++) {
+				uint32_t idx = le32(p);
+
+				p += 4;
+				if (idx >= dims || (i && idx <= w->idx[i - 1])) {
+					snprintf(msg, sizeof(msg),
+						 "weight section %u: row %u has index %u (out of "
+						 "order or outside %zu dimensions)",
+						 k, i, idx, dims);
+					return load_fail(err, MN_EINVAL, path, msg);
+				}
+				w->idx[i] = idx;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				memcpy(w->rows + (size_t)i * n_out, p, 4 * (size_t)n_out);
+				p += 4 * (size_t)n_out;
+#else
+				for (unsigned o = 0; o < n_out; o++, p += 4) {
+					uint32_t v = le32(p);
+
+					memcpy(w->rows + (size_t)i * n_out + o, &v, 4);
+				}
+#endif
 			}
-			w->idx[i] = idx;
-			for (unsigned o = 0; o < n_out; o++)
-				w->rows[(size_t)i * n_out + o] = get_f32(r);
+			r->off = (size_t)(p - r->p);
+			/* An infinity or a NaN has all exponent bits set, and then
+			 * adding one to the exponent carries into bit 31: an OR of
+			 * those sums over all values finds one in a branchless pass. */
+			{
+				size_t nv = (size_t)n_rows * n_out, j = 0;
+				uint32_t a[4] = { 0 }, u[4];
+
+				for (; j + 4 <= nv; j += 4) {
+					memcpy(u, w->rows + j, sizeof(u));
+					for (int q = 0; q < 4; q++)
+						a[q] |= (u[q] & 0x7f800000u) + 0x00800000u;
+				}
+				for (; j < nv; j++) {
+					memcpy(u, w->rows + j, 4);
+					a[0] |= (u[0] & 0x7f800000u) + 0x00800000u;
+				}
+				nonfinite = (a[0] | a[1] | a[2] | a[3]) >> 31;
+			}
+			if (nonfinite)
+				r->bad = true;
 		}
 		if (r->bad)
 			return load_fail(err, MN_EINVAL, path,
@@ -486,7 +533,7 @@ void mn_student_set_version(struct mn_student *s, const unsigned char *data, siz
 
 /* Parse a whole model file image (path only for messages). */
 static int model_parse(struct mn_student **out, const unsigned char *data, size_t len,
-		       const char *path, struct mn_err *err)
+		       const char *path, const char *known_sha256, struct mn_err *err)
 {
 	struct mn_student *s = NULL;
 	struct reader r = { data, 0, 0, false };
@@ -514,17 +561,20 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 	/* One pass over the file for both digests: the checksum covers all
 	 * but the last 32 bytes, the version the whole file, so the state
 	 * after the body is finished twice (hashing dominated remember's
-	 * start-up when it was done twice). */
-	mn_sha256_init(&whole);
-	mn_sha256_update(&whole, data, len - 32);
-	{
-		struct mn_sha256 body = whole;
+	 * start-up when it was done twice). Skipped when the caller has the
+	 * digests of these very bytes from the verified-digest cache. */
+	if (!known_sha256) {
+		mn_sha256_init(&whole);
+		mn_sha256_update(&whole, data, len - 32);
+		{
+			struct mn_sha256 body = whole;
 
-		mn_sha256_final(&body, digest);
+			mn_sha256_final(&body, digest);
+		}
+		if (memcmp(digest, data + len - 32, 32))
+			return load_fail(err, MN_EINVAL, path,
+					 "checksum mismatch (the file is corrupt or truncated)");
 	}
-	if (memcmp(digest, data + len - 32, 32))
-		return load_fail(err, MN_EINVAL, path,
-				 "checksum mismatch (the file is corrupt or truncated)");
 	r.len = len - 32;
 	mn_features_version = get_u32(&r);
 	dim_bits = get_u32(&r);
@@ -577,8 +627,13 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 		ret = load_fail(err, MN_EINVAL, path, msg);
 	}
 	if (!ret) {
-		mn_sha256_update(&whole, data + len - 32, 32);
-		mn_sha256_hex(&whole, s->sha256);
+		if (known_sha256) {
+			memcpy(s->sha256, known_sha256, 64);
+			s->sha256[64] = '\0';
+		} else {
+			mn_sha256_update(&whole, data + len - 32, 32);
+			mn_sha256_hex(&whole, s->sha256);
+		}
 		snprintf(s->version, sizeof(s->version), MN_STUDENT_NAME "-%.12s", s->sha256);
 		*out = s;
 		s = NULL;
@@ -588,9 +643,232 @@ out:
 	return ret;
 }
 
-int mn_student_load(struct mn_student **out, const char *dir, struct mn_err *err)
+/* ---- the verified-digest cache (docs/model-format.md, "Checksum") ----
+ *
+ * Hashing model.bin was most of a CLI process's work (28M of remember's 37M
+ * instructions for 443 KB), so a full verification leaves a small file in
+ * <home>/cache/student-digest/ naming the file's identity (device, inode,
+ * size, mtime and ctime to the nanosecond) and both digests. A process that
+ * finds the same identity before and after reading the file takes the
+ * digests from there and still parses everything, bounds-checked; any
+ * difference - a deploy (new inode), a copy, a write in place (new mtime
+ * and ctime, even when the mtime is set back: ctime cannot be) - means
+ * hashing again. An entry is written only for a file unchanged for
+ * DIGEST_SETTLE_NS before it was read, so a write in the same timestamp
+ * tick as the verification (or on a file system with 2 s timestamps)
+ * cannot hide behind the entry. */
+
+#define DIGEST_MAGIC      "mnemo-student-digest 1"
+#define DIGEST_DIR        "cache/student-digest"
+#define DIGEST_SETTLE_NS  (3LL * 1000000000LL)
+#define DIGEST_ENTRY_MAX  (PATH_MAX + 512)
+
+static _Atomic unsigned long digest_hashed, digest_cached;
+
+void mn_student_digest_counts(unsigned long *hashed, unsigned long *cached)
+{
+	if (hashed)
+		*hashed = atomic_load(&digest_hashed);
+	if (cached)
+		*cached = atomic_load(&digest_cached);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* <home>/cache/student-digest/<first 24 hex digits of sha256(path)>: one
+ * entry per model path, so a deploy replaces its entry instead of adding. */
+static char *digest_entry_path(const char *home, const char *path)
+{
+	char h[65];
+
+	mn_sha256_hex_of(h, path, strlen(path));
+	return mn_xasprintf("%s/" DIGEST_DIR "/%.24s", home, h);
+}
+
+/* The entry's text up to the digests: what must match byte for byte. */
+static void digest_key(struct mn_buf *b, const char *path, const struct stat *st)
+{
+	mn_buf_addf(b,
+		    DIGEST_MAGIC "\npath %s\nid %ju %ju %jd %jd.%09ld %jd.%09ld\n", path,
+		    (uintmax_t)st->st_dev, (uintmax_t)st->st_ino, (intmax_t)st->st_size,
+		    (intmax_t)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec,
+		    (intmax_t)st->st_ctim.tv_sec, (long)st->st_ctim.tv_nsec);
+}
+
+static bool is_hex64(const char *s)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+static unsigned hexval(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/* The whole file's sha256 (hex) from a matching entry whose checksum is
+ * the one the file carries; false for no entry, another identity or a
+ * damaged entry. */
+static bool digest_lookup(char sha256[65], const char *home, const char *path,
+			  const struct stat *st, const unsigned char *data, size_t len)
+{
+	struct mn_buf key = MN_BUF_INIT, entry = MN_BUF_INIT;
+	struct mn_err lerr = MN_ERR_INIT;
+	char *epath = digest_entry_path(home, path);
+	bool hit = false;
+
+	digest_key(&key, path, st);
+	if (mn_file_read(&entry, epath, DIGEST_ENTRY_MAX, &lerr))
+		goto out;
+	/* key, "checksum " 64 hex "\n", "sha256 " 64 hex "\n" */
+	if (entry.len != key.len + 9 + 65 + 7 + 65 || memcmp(entry.data, key.data, key.len))
+		goto out;
+	{
+		const char *c = entry.data + key.len, *w = c + 9 + 65;
+
+		if (memcmp(c, "checksum ", 9) || !is_hex64(c + 9) || c[73] != '\n' ||
+		    memcmp(w, "sha256 ", 7) || !is_hex64(w + 7) || w[71] != '\n')
+			goto out;
+		/* the checksum the file carries must be the verified one */
+		for (size_t i = 0; i < 32; i++)
+			if (data[len - 32 + i] !=
+			    (unsigned char)(hexval(c[9 + 2 * i]) << 4 | hexval(c[10 + 2 * i])))
+				goto out;
+		memcpy(sha256, w + 7, 64);
+		sha256[64] = '\0';
+		hit = true;
+	}
+out:
+	if (!hit)
+		mn_debug("student", "%s: no verified digest cached (%s)", path,
+			 lerr.code ? lerr.msg : "identity or entry differs");
+	mn_err_clear(&lerr);
+	mn_buf_release(&entry);
+	mn_buf_release(&key);
+	free(epath);
+	return hit;
+}
+
+/* After a full verification: record it, unless the file changed less than
+ * DIGEST_SETTLE_NS before it was read (or has a time in the future). Best
+ * effort: a failure only means hashing next time. */
+static void digest_store(const char *home, const char *path, const struct stat *st,
+			 const struct timespec *read_at, const unsigned char *data, size_t len,
+			 const char *sha256)
 {
 	struct mn_buf b = MN_BUF_INIT;
+	struct mn_err werr = MN_ERR_INIT;
+	char *dir, *epath;
+	long long now = (long long)read_at->tv_sec * 1000000000LL + read_at->tv_nsec;
+	long long m = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	long long c = (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+
+	if (now - (m > c ? m : c) < DIGEST_SETTLE_NS) {
+		mn_debug("student", "%s: changed less than %llds ago, digest not cached", path,
+			 DIGEST_SETTLE_NS / 1000000000LL);
+		return;
+	}
+	if (!mn_file_is_dir(home))
+		return; /* no data home yet: a model load does not create one */
+	dir = mn_xasprintf("%s/" DIGEST_DIR, home);
+	epath = digest_entry_path(home, path);
+	digest_key(&b, path, st);
+	mn_buf_adds(&b, "checksum ");
+	for (size_t i = 0; i < 32; i++)
+		mn_buf_addf(&b, "%02x", data[len - 32 + i]);
+	mn_buf_addf(&b, "\nsha256 %s\n", sha256);
+	if (mn_file_mkdir_p(dir, 0700, &werr) ||
+	    mn_file_write_atomic(epath, b.data, b.len, 0600, &werr))
+		mn_debug("student", "could not cache the digest of %s: %s", path, werr.msg);
+	else
+		mn_debug("student", "%s: verified digest cached in %s", path, epath);
+	mn_err_clear(&werr);
+	mn_buf_release(&b);
+	free(dir);
+	free(epath);
+}
+
+/* Read path whole into a heap buffer (*data, *len), with the identity of
+ * the file read (*st, from the descriptor) and whether it was the same
+ * after the read (*stable): one copy of the bytes, no growth. */
+static int read_model(unsigned char **data, size_t *len, struct stat *st, bool *stable,
+		      const char *path, struct mn_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *buf = NULL;
+	size_t cap, n = 0;
+	struct stat after;
+	int ret = 0;
+
+	*data = NULL;
+	*len = 0;
+	*stable = false;
+	if (fd < 0)
+		return errno == ENOENT
+			       ? mn_err_set(err, MN_ENOTFOUND, "student model '%s' not found", path)
+			       : mn_err_set(err, MN_EIO, "could not open student model '%s': %s",
+					    path, strerror(errno));
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		ret = mn_err_set(err, MN_EIO, "student model '%s' is not a readable file", path);
+		goto out;
+	}
+	cap = (size_t)st->st_size + 1; /* + 1: a file that grew is seen growing */
+	if (cap > (size_t)MN_LIMIT_MODEL_FILE_BYTES + 1)
+		goto too_big;
+	buf = mn_xmalloc(cap);
+	for (;;) {
+		ssize_t got;
+
+		if (n == cap) {
+			if (cap > (size_t)MN_LIMIT_MODEL_FILE_BYTES)
+				goto too_big;
+			cap *= 2;
+			buf = mn_xrealloc(buf, cap);
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			ret = mn_err_set(err, MN_EIO, "could not read student model '%s': %s", path,
+					 strerror(errno));
+			goto out;
+		}
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	if (n > MN_LIMIT_MODEL_FILE_BYTES)
+		goto too_big;
+	*stable = fstat(fd, &after) == 0 && same_file(st, &after) && n == (size_t)st->st_size;
+	*data = buf;
+	*len = n;
+	buf = NULL;
+	goto out;
+too_big:
+	ret = mn_err_set(err, MN_EINVAL, "student model '%s' is over the %d byte limit", path,
+			 MN_LIMIT_MODEL_FILE_BYTES);
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int mn_student_load_cached(struct mn_student **out, const char *dir, const char *home,
+			   struct mn_err *err)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+	struct timespec read_at;
+	char known[65];
+	bool stable, hit;
 	char *path;
 	int ret;
 
@@ -598,20 +876,34 @@ int mn_student_load(struct mn_student **out, const char *dir, struct mn_err *err
 	if (!dir || !*dir)
 		return mn_err_set(err, MN_EINVAL, "no student model directory given");
 	path = mn_xasprintf("%s/%s", dir, MN_STUDENT_MODEL_FILE);
-	ret = mn_file_read(&b, path, MN_LIMIT_MODEL_FILE_BYTES, err);
-	if (ret == MN_ENOTFOUND)
-		ret = mn_err_set(err, MN_ENOTFOUND, "student model '%s' not found", path);
-	else if (ret == MN_EINVAL)
-		ret = mn_err_set(err, MN_EINVAL, "student model '%s' is over the %d byte limit",
-				 path, MN_LIMIT_MODEL_FILE_BYTES);
-	if (!ret)
-		ret = model_parse(out, (const unsigned char *)b.data, b.len, path, err);
-	mn_buf_release(&b);
+	clock_gettime(CLOCK_REALTIME, &read_at);
+	/* a file written while it was read is never taken from (or put
+	 * into) the cache: its identity differs on the two sides */
+	ret = read_model(&data, &len, &st, &stable, path, err);
+	if (ret)
+		goto out;
+	stable = stable && home;
+	hit = stable && len >= MODEL_HEADER_MIN + 32 &&
+	      digest_lookup(known, home, path, &st, data, len);
+	ret = model_parse(out, data, len, path, hit ? known : NULL, err);
+	atomic_fetch_add(hit ? &digest_cached : &digest_hashed, 1ul);
+	if (hit && !ret)
+		mn_debug("student", "%s: digest from the cache (not hashed)", path);
+	if (!ret && !hit && stable)
+		digest_store(home, path, &st, &read_at, data, len, (*out)->sha256);
+out:
+	free(data);
 	free(path);
 	return ret;
 }
 
-int mn_student_load_default(struct mn_student **out, struct mn_err *err)
+int mn_student_load(struct mn_student **out, const char *dir, struct mn_err *err)
+{
+	return mn_student_load_cached(out, dir, NULL, err);
+}
+
+int mn_student_load_default_cached(struct mn_student **out, const char *home,
+				   struct mn_err *err)
 {
 	char *path = mn_datadir_find("default-model/" MN_STUDENT_MODEL_FILE);
 	char *dir;
@@ -624,10 +916,15 @@ int mn_student_load_default(struct mn_student **out, struct mn_err *err)
 			"default student weights not found: no default-model/" MN_STUDENT_MODEL_FILE
 			" in the data directories (set MNEMO_DATADIR or reinstall)");
 	dir = mn_file_dirname(path);
-	ret = mn_student_load(out, dir, err);
+	ret = mn_student_load_cached(out, dir, home, err);
 	free(dir);
 	free(path);
 	return ret;
+}
+
+int mn_student_load_default(struct mn_student **out, struct mn_err *err)
+{
+	return mn_student_load_default_cached(out, NULL, err);
 }
 
 /* ======================================================================

@@ -33,6 +33,20 @@ int mn_student_load(struct mn_student **out, const char *dir, struct mn_err *err
  * tree, the source tree). MN_ENOTFOUND, saying where it looked, when no
  * data directory has it; there is no compiled-in copy. */
 int mn_student_load_default(struct mn_student **out, struct mn_err *err);
+/* The same, with the verified-digest cache of the data home `home`
+ * (<home>/cache/student-digest/, docs/model-format.md "Checksum"): a
+ * model.bin whose identity (device, inode, size, mtime, ctime) matches the
+ * entry of an earlier full verification is not hashed again; any other
+ * file is hashed and, once verified, recorded. home NULL: always hash
+ * (what mn_student_load does). For processes that load a model to serve
+ * (the encoder); training and evaluation verify in full. */
+int mn_student_load_cached(struct mn_student **out, const char *dir, const char *home,
+			   struct mn_err *err);
+int mn_student_load_default_cached(struct mn_student **out, const char *home,
+				   struct mn_err *err);
+/* Loads of this process that hashed the model file, and those that took
+ * its digest from the cache (for tests and diagnostics). */
+void mn_student_digest_counts(unsigned long *hashed, unsigned long *cached);
 void mn_student_free(struct mn_student *s);
 /* "builtin-<first 12 hex digits of model.bin's sha256>"; borrowed for the
  * student's lifetime. */
