@@ -43,18 +43,9 @@ int mn_op_ranker_train(struct mn_ctx *a, const char *trigger, const char *reason
 	return 0;
 }
 
-/* {student, current, pinned} of the ranker's registry entry. */
 static json_t *ranker_state(struct mn_ctx *a)
 {
-	struct mn_err e = MN_ERR_INIT;
-	char current[16] = "", pinned[16] = "";
-
-	mn_registry_current(a, MN_REGISTRY_RANKER, current);
-	if (mn_registry_pinned(a, MN_REGISTRY_RANKER, pinned, &e))
-		pinned[0] = '\0';
-	return json_pack("{s:s,s:s,s:o}", "student", MN_REGISTRY_RANKER, "current",
-			 current[0] ? current : MN_REGISTRY_DEFAULT, "pinned",
-			 pinned[0] ? json_string(pinned) : json_null());
+	return mn_op_model_state(a, MN_REGISTRY_RANKER);
 }
 
 int mn_op_ranker_versions(struct mn_ctx *a, json_t **out, struct mn_err *err)

@@ -225,7 +225,7 @@ int mn_op_training_status(struct mn_ctx *a, const char *request_id, int limit, j
 }
 
 /* {student, current, pinned} as the registry has them now. */
-static json_t *model_state(struct mn_ctx *a, const char *student)
+json_t *mn_op_model_state(struct mn_ctx *a, const char *student)
 {
 	struct mn_err e = MN_ERR_INIT;
 	char current[16] = "", pinned[16] = "";
@@ -252,7 +252,7 @@ int mn_op_model_versions(struct mn_ctx *a, json_t **out, struct mn_err *err)
 		versions = json_array();
 	}
 	mn_registry_student(student, &a->cfg);
-	*out = model_state(a, student);
+	*out = mn_op_model_state(a, student);
 	json_object_set_new(*out, "versions", versions);
 	learning = mn_app_learning_json(a);
 	json_object_set_new(*out, "learning", json_is_object(learning) ? learning : json_object());
@@ -271,7 +271,7 @@ int mn_op_model_rollback(struct mn_ctx *a, const char *version, json_t **out,
 	mn_registry_student(student, &a->cfg);
 	ret = mn_registry_rollback(a, to, student, version, "manual rollback", err);
 	if (!ret)
-		*out = model_state(a, student);
+		*out = mn_op_model_state(a, student);
 	return ret;
 }
 
@@ -284,7 +284,7 @@ int mn_op_model_pin(struct mn_ctx *a, const char *version, json_t **out, struct 
 	mn_registry_student(student, &a->cfg);
 	ret = mn_registry_pin(a, student, version, err);
 	if (!ret)
-		*out = model_state(a, student);
+		*out = mn_op_model_state(a, student);
 	return ret;
 }
 
@@ -297,6 +297,6 @@ int mn_op_model_unpin(struct mn_ctx *a, json_t **out, struct mn_err *err)
 	mn_registry_student(student, &a->cfg);
 	ret = mn_registry_unpin(a, student, err);
 	if (!ret)
-		*out = model_state(a, student);
+		*out = mn_op_model_state(a, student);
 	return ret;
 }

@@ -50,6 +50,9 @@ int mn_op_train_request(struct mn_ctx *a, const struct mn_train_request_opts *o,
  * request_id names when given (MN_ENOTFOUND when there is none). */
 int mn_op_training_status(struct mn_ctx *a, const char *request_id, int limit, json_t **out,
 			  struct mn_err *err);
+/* {student, current, pinned (string|null)}: a registry entry (the
+ * configured student's name, or "ranker") as it is now. New reference. */
+json_t *mn_op_model_state(struct mn_ctx *a, const char *student);
 /* {student, current, pinned (string|null), versions: [version], learning} */
 int mn_op_model_versions(struct mn_ctx *a, json_t **out, struct mn_err *err);
 /* {student, current, pinned (string|null)} after the change. version NULL:
