@@ -132,12 +132,16 @@ void mn_student_space_index(struct space_weights *w, unsigned dim_bits)
 	free(w->rank);
 	free(w->present);
 	w->present = mn_xcalloc(words, sizeof(*w->present));
-	w->rank = mn_xcalloc(words, sizeof(*w->rank));
-	for (uint32_t r = 0; r < w->n_rows; r++)
-		w->present[w->idx[r] >> 6] |= 1ULL << (w->idx[r] & 63);
-	for (size_t i = 0; i < words; i++) {
-		w->rank[i] = n;
-		n += (uint32_t)popcount64(w->present[i]);
+	w->rank = mn_xmalloc(words * sizeof(*w->rank));
+	/* idx ascends, so the rows before word i are counted as the rows pass
+	 * (no population counts over every word: this ran on each load) */
+	for (size_t i = 0; n < w->n_rows || i < words; n++) {
+		size_t word = n < w->n_rows ? w->idx[n] >> 6 : words;
+
+		while (i <= word && i < words)
+			w->rank[i++] = n;
+		if (n < w->n_rows)
+			w->present[word] |= 1ULL << (w->idx[n] & 63);
 	}
 }
 

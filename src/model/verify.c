@@ -73,7 +73,11 @@
  *
  * Performance (bench_core: about 21,000 scores/s for 1 KB inputs on one
  * core of the 2.5 GHz development VM; linear in input and output size):
- * the patterns are compiled and JIT-compiled once (pthread_once); a score
+ * the patterns are compiled once (pthread_once), and JIT-compiled copies
+ * are made once a process has extracted entities JIT_AFTER times (a second
+ * pthread_once): JIT compilation costs about 0.9M instructions, a one-shot
+ * CLI process scores one text for about 0.1M without it, and a daemon or a
+ * batch import gets the JIT from its JIT_AFTER-th text on; a score
  * allocates one match data block; texts are checked as UTF-8 once, so
  * PCRE2 never re-checks them per match. PCRE2 is only called where a match
  * can start: the number alternation, which matches most often, is a
@@ -90,6 +94,7 @@
 
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,12 +159,16 @@ static const uint32_t nd_ranges[][2] = {
 #define N_ND (sizeof(nd_ranges) / sizeof(nd_ranges[0]))
 
 static pcre2_code *codes[N_RE];
-static bool jitted[N_RE];
 /* The names that start with [A-Z] (multi-word, single word, CamelCase) are
  * also compiled anchored: they are tried only at capitals that pass a
  * cheap necessary test (maybe_name_at). */
 static pcre2_code *anchored[N_RE];
-static bool anchored_jitted[N_RE];
+/* JIT-compiled copies of codes and anchored (NULL where PCRE2 has no JIT),
+ * read only by a thread that has itself passed jit_once (struct ents.jit). */
+#define JIT_AFTER 16
+static pcre2_code *jit_codes[N_RE], *jit_anchored[N_RE];
+static _Atomic unsigned long n_extracts;
+static pthread_once_t jit_once = PTHREAD_ONCE_INIT;
 static bool path_bytes[256];   /* see path_byte() */
 static bool number_bytes[256]; /* '-', ASCII digits, non-ASCII bytes */
 static char *ted_lower[TED_MAX]; /* the phrases lowercased */
@@ -517,7 +526,7 @@ static size_t number_at(const unsigned char *s, size_t len, size_t p)
 
 /* ---- init ---- */
 
-static pcre2_code *compile(int i, uint32_t options, bool *jit)
+static pcre2_code *compile(int i, uint32_t options)
 {
 	int code;
 	PCRE2_SIZE off;
@@ -533,19 +542,56 @@ static pcre2_code *compile(int i, uint32_t options, bool *jit)
 			 (const char *)msg);
 		abort();
 	}
-	/* without JIT support pcre2_match falls back to the interpreter */
-	*jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
 	return re;
+}
+
+/* A JIT-compiled copy of re, or NULL (no JIT support: the interpreter). */
+static pcre2_code *jit_copy(const pcre2_code *re)
+{
+	pcre2_code *c = re ? pcre2_code_copy(re) : NULL;
+
+	if (c && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) != 0) {
+		pcre2_code_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void jit_init(void)
+{
+	for (int i = 0; i < N_RE; i++) {
+		jit_codes[i] = jit_copy(codes[i]);
+		jit_anchored[i] = jit_copy(anchored[i]);
+	}
+}
+
+/* Whether this extraction runs on the JIT copies (made on the JIT_AFTER-th
+ * call of the process). */
+static bool use_jit(void)
+{
+	if (atomic_fetch_add(&n_extracts, 1ul) + 1 < JIT_AFTER)
+		return false;
+	pthread_once(&jit_once, jit_init);
+	return true;
+}
+
+/* The code to match pattern kind with from set (codes or anchored), and
+ * whether it is JIT-compiled. */
+static const pcre2_code *pick(bool jit, pcre2_code *const *plain, pcre2_code *const *jitted,
+			      int kind, bool *is_jit)
+{
+	*is_jit = jit && jitted[kind];
+	return *is_jit ? jitted[kind] : plain[kind];
 }
 
 /* Process-wide tables, built once; they live as long as the process. */
 static void init(void)
 {
 	for (int i = 0; i < N_RE; i++)
-		codes[i] = compile(i, 0, &jitted[i]);
+		codes[i] = compile(i, 0);
 	for (int i = RE_MULTI; i <= RE_CAMEL; i++)
 		if (i != RE_MENTION)
-			anchored[i] = compile(i, PCRE2_ANCHORED, &anchored_jitted[i]);
+			anchored[i] = compile(i, PCRE2_ANCHORED);
 	for (int c = 0; c < 256; c++) {
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			     (c >= '0' && c <= '9');
@@ -597,6 +643,7 @@ struct ents {
 	size_t n, alloc, n_numbers;
 	size_t *slots;
 	size_t nslots; /* power of two, at least twice n */
+	bool jit;      /* match with the JIT copies (use_jit) */
 };
 
 static void ents_release(struct ents *e)
@@ -710,7 +757,10 @@ static void scan_range(struct ents *c, enum re_kind kind, const char *s, size_t 
 	while (off < end) {
 		PCRE2_SIZE *ov;
 
-		if (match(codes[kind], jitted[kind], s, end, off, md) < 0)
+		bool jit;
+		const pcre2_code *re = pick(c->jit, codes, jit_codes, kind, &jit);
+
+		if (match(re, jit, s, end, off, md) < 0)
 			break;
 		ov = pcre2_get_ovector_pointer(md);
 		add_match(c, kind, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
@@ -807,7 +857,10 @@ static void scan_names(struct ents *c, const char *str, size_t len, pcre2_match_
 
 			if (p < off[k] || !maybe_name_at(kinds[k], s, len, p, q))
 				continue;
-			if (match(anchored[kinds[k]], anchored_jitted[kinds[k]], str, len, p, md) < 0)
+			bool jit;
+			const pcre2_code *re = pick(c->jit, anchored, jit_anchored, kinds[k], &jit);
+
+			if (match(re, jit, str, len, p, md) < 0)
 				continue;
 			ov = pcre2_get_ovector_pointer(md);
 			add_match(c, kinds[k], str + ov[0], ov[1] - ov[0]);
@@ -955,6 +1008,7 @@ static const char *as_utf8(struct mn_buf *tmp, const char *s, size_t *len)
 static void extract(struct ents *e, const char *s, size_t len, pcre2_match_data *md)
 {
 	memset(e, 0, sizeof(*e));
+	e->jit = use_jit();
 	mn_buf_add(&e->pool, "", 0);
 	scan_numbers(e, s, len);
 	e->n_numbers = e->n;
