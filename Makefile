@@ -15,7 +15,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd
+PKGS := sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -45,7 +45,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # are installed (as shared libraries where not): the shared libsqlite3 is bound
 # at load time, some 1,200 symbol lookups that cost a short command about a
 # quarter of its instructions (bench/bench_cli.sh).
-STATIC_LIBS := $(foreach l,sqlite3 jansson pcre2-8 yaml,$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),$(l)))
+STATIC_LIBS := $(foreach l,sqlite3 jansson pcre2-8 yaml z,$(if $(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)),$(l)))
 static_libs = $(foreach f,$(1),$(if $(filter $(patsubst -l%,%,$(f)),$(STATIC_LIBS)),-l:lib$(patsubst -l%,%,$(f)).a,$(f)))
 
 B ?= build

@@ -31,7 +31,7 @@ export MNEMO_WEBDIR="$ROOT/web" MNEMO_LOG_LEVEL=warn
 unset MNEMO_CONFIG
 
 make -s -C "$ROOT" web >/dev/null
-LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd) -llinear -lm -lpthread"
+LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd zlib) -llinear -lm -lpthread"
 mkdir -p "$B/bench"
 cc -std=c17 -O2 -D_GNU_SOURCE -iquote "$ROOT/src" $(pkg-config --cflags jansson) \
 	"$ROOT/bench/bench_dashboard_seed.c" "$B/libmnemo.a" $LIBS -o "$B/bench/bench_dashboard_seed"

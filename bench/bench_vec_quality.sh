@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 B=${MNEMO_BUILD:-build-bench}
-LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd) -llinear -lm -lpthread"
+LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 libmicrohttpd zlib) -llinear -lm -lpthread"
 CFL="-std=c17 -O2 -D_GNU_SOURCE -iquote src $(pkg-config --cflags jansson)"
 T=$(mktemp -d)
 trap 'kill $PID 2>/dev/null; rm -rf "$T"' EXIT

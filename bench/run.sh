@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 B=${MNEMO_BUILD:-build-bench}
 # the benchmark binaries live in $B/bench: point them at the shipped data
 export MNEMO_DATADIR=${MNEMO_DATADIR:-$PWD/data}
-LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1) -llinear -lm -lpthread"
+LIBS="$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 zlib) -llinear -lm -lpthread"
 CFL="-std=c17 -O2 -D_GNU_SOURCE -iquote src $(pkg-config --cflags jansson)"
 mkdir -p "$B/bench"
 cc $CFL bench/bench_core.c "$B/libmnemo.a" $LIBS -o "$B/bench/bench_core"

@@ -14,5 +14,5 @@ cc -std=c17 -Wall -Wextra -Wpedantic -Werror -Wformat=2 -Wvla -Wstrict-prototype
 	-DMN_DATADIR='"/usr/local/share/mnemo"' -O1 -g $SANF -iquote src -iquote tests/unit \
 	$(pkg-config --cflags sqlite3 libcurl jansson libpcre2-8 yaml-0.1 cmocka) \
 	"tests/unit/$t.c" "$@" src/base/*.c -o "build/devtest/$t" \
-	$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 cmocka) -llinear -lm -lpthread
+	$(pkg-config --libs sqlite3 libcurl jansson libpcre2-8 yaml-0.1 zlib cmocka) -llinear -lm -lpthread
 exec "build/devtest/$t"

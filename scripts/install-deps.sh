@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libjansson-dev
-libpcre2-dev libyaml-dev liblinear-dev libhnswlib-dev libcmocka-dev libmicrohttpd-dev python3 sqlite3 nodejs npm
+libpcre2-dev libyaml-dev zlib1g-dev liblinear-dev libhnswlib-dev libcmocka-dev libmicrohttpd-dev python3 sqlite3 nodejs npm
 chromium"
 
 missing=""

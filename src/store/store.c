@@ -225,7 +225,75 @@ static int check_foreign(struct mn_store *st, struct mn_err *err)
 	return ret;
 }
 
+/* Migration 7 stores a memory in about 40% of the space, but SQLite
+ * keeps the freed pages in the file: give them back once, right after
+ * migrating (a VACUUM cannot run inside the migration's transaction).
+ * Best effort: when it cannot run now (another process reading, no room
+ * for the copy), the store works as it is and `sqlite3 mnemo.db VACUUM`
+ * with mnemo stopped does it later (docs/architecture.md). */
+#define MN_STORE_COMPACT_SCHEMA 7
+
+static void compact(struct mn_store *st)
+{
+	struct mn_err err = MN_ERR_INIT;
+	struct stat before, after;
+	bool sized = stat(st->path, &before) == 0;
+
+	mn_info("store", "compacting '%s' after migration %d (once)", st->path,
+		MN_STORE_COMPACT_SCHEMA);
+	if (exec(st, "VACUUM", &err, "compact the database")) {
+		mn_warn("store", "%s; the freed space stays in the file until `sqlite3 '%s' VACUUM` "
+			"runs with mnemo stopped", err.msg, st->path);
+		return;
+	}
+	/* the copy went through the WAL: give that back too */
+	exec(st, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, "checkpoint");
+	if (sized && stat(st->path, &after) == 0)
+		mn_info("store", "compacted '%s': %.1f MB -> %.1f MB", st->path,
+			(double)before.st_size / 1e6, (double)after.st_size / 1e6);
+}
+
+/* A migration that rebuilds a table runs with foreign keys off (dropping
+ * the old table would cascade into its children): this checks, before its
+ * commit, that every reference still holds. */
+static int check_references(struct mn_store *st, struct mn_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+		return mn_store_fail(st, err, "check references");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret = mn_err_set(err, MN_EIO, "migration left a row of '%s' without its parent '%s'",
+				 mn_store_col_text(s, 0), mn_store_col_text(s, 2));
+	else if (rc != SQLITE_DONE)
+		ret = mn_store_fail(st, err, "check references");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static int migrate_steps(struct mn_store *st, int *from, int *v, struct mn_err *err);
+
 static int migrate(struct mn_store *st, struct mn_err *err)
+{
+	int v = 0, from = 0, ret;
+
+	ret = user_version(st, &v, err);
+	if (ret || v == (int)MN_STORE_N_MIGRATIONS)
+		return ret;
+	/* a no-op inside a transaction: set around them */
+	ret = exec(st, "PRAGMA foreign_keys=OFF", err, "configure migration");
+	if (!ret)
+		ret = migrate_steps(st, &from, &v, err);
+	if (exec(st, "PRAGMA foreign_keys=ON", ret ? NULL : err, "configure database") && !ret)
+		ret = MN_EIO;
+	if (!ret && from > 0 && from < MN_STORE_COMPACT_SCHEMA && v < MN_STORE_COMPACT_SCHEMA)
+		compact(st);
+	return ret;
+}
+
+static int migrate_steps(struct mn_store *st, int *from_out, int *v_out, struct mn_err *err)
 {
 	int v = 0, from, ret;
 
@@ -258,6 +326,8 @@ static int migrate(struct mn_store *st, struct mn_err *err)
 		for (const char *const *q = mn_store_migrations[n - 1]; *q && !ret; q++)
 			ret = exec(st, *q, err, "apply migration");
 		if (!ret)
+			ret = check_references(st, err);
+		if (!ret)
 			ret = exec(st, pragma, err, "set schema version");
 		if (!ret)
 			ret = exec(st, "COMMIT", err, "commit migration");
@@ -271,6 +341,8 @@ static int migrate(struct mn_store *st, struct mn_err *err)
 		else
 			mn_info("store", "applied migration %d", n);
 	}
+	*from_out = from;
+	*v_out = v;
 	return 0;
 }
 
@@ -481,7 +553,7 @@ int mn_store_open(struct mn_store **out, const char *path, struct mn_err *err)
 				       * rather than copy it page by page */
 				      "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;",
 		   err, "configure database");
-	if (!ret && mn_store_browse_register(st->db))
+	if (!ret && (mn_store_browse_register(st->db) || mn_store_pack_register(st->db)))
 		ret = mn_store_fail(st, err, "register SQL functions");
 	if (!ret && (sqlite3_create_function(st->db, "mn_date_keys", 2,
 					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
@@ -619,9 +691,9 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 {
 	static const char *const sql =
 		"INSERT INTO raw_memories(id, content, source, type, project, session,"
-		" content_hash, state, attempts, claimed_by, lease_until, created_at, updated_at,"
+		" state, attempts, claimed_by, lease_until, created_at, updated_at,"
 		" occurred_at, dates, norm_hash)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?8, ?8, ?13, ?14, ?15)";
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?10, ?11, ?12, ?8, ?8, ?13, ?14, ?15)";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN], until[MN_TIME_LEN];
 	int64_t t = mn_time_now_ms();
@@ -646,7 +718,6 @@ static int insert_raw(struct mn_store *st, struct mn_raw *r, const char *worker,
 	mn_store_bind_text(s, 4, r->type);
 	mn_store_bind_text(s, 5, r->project);
 	mn_store_bind_text(s, 6, r->session);
-	sqlite3_bind_text(s, 7, r->content_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, r->state, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 10, r->attempts);
@@ -672,7 +743,7 @@ int mn_store_put_raw_claimed(struct mn_store *st, struct mn_raw *r, const char *
 	return insert_raw(st, r, worker, lease_ms, err);
 }
 
-#define RAW_COLS "id, content, source, type, project, session, content_hash, state," \
+#define RAW_COLS "id, content, source, type, project, session, state," \
 		 " attempts, last_error, created_at, occurred_at"
 
 static void read_raw(struct mn_raw *out, sqlite3_stmt *s)
@@ -687,12 +758,13 @@ static void read_raw(struct mn_raw *out, sqlite3_stmt *s)
 	out->type = mn_store_col_dup(s, 3);
 	out->project = mn_store_col_dup(s, 4);
 	out->session = mn_store_col_dup(s, 5);
-	mn_store_col_copy(out->content_hash, sizeof(out->content_hash), s, 6);
-	mn_store_col_copy(out->state, sizeof(out->state), s, 7);
-	out->attempts = sqlite3_column_int(s, 8);
-	out->last_error = mn_store_col_dup(s, 9);
-	mn_store_col_copy(out->created_at, sizeof(out->created_at), s, 10);
-	mn_store_col_copy(out->occurred_at, sizeof(out->occurred_at), s, 11);
+	/* not stored (schema 7): computed from the text */
+	mn_sha256_hex_of(out->content_hash, out->content, out->content_len);
+	mn_store_col_copy(out->state, sizeof(out->state), s, 6);
+	out->attempts = sqlite3_column_int(s, 7);
+	out->last_error = mn_store_col_dup(s, 8);
+	mn_store_col_copy(out->created_at, sizeof(out->created_at), s, 9);
+	mn_store_col_copy(out->occurred_at, sizeof(out->occurred_at), s, 10);
 }
 
 static int claim(struct mn_store *st, struct mn_raw *out, const char *id, const char *worker,
@@ -702,7 +774,7 @@ static int claim(struct mn_store *st, struct mn_raw *out, const char *id, const 
 		"UPDATE raw_memories SET state = 'claimed', claimed_by = ?1, lease_until = ?2,"
 		" attempts = attempts + 1, updated_at = ?3"
 		" WHERE id = (SELECT id FROM raw_memories WHERE state = 'queued'"
-		"   ORDER BY created_at LIMIT 1)"
+		"   AND state <> 'encoded' ORDER BY created_at LIMIT 1)"
 		" RETURNING " RAW_COLS;
 	static const char *const sql_id =
 		"UPDATE raw_memories SET state = 'claimed', claimed_by = ?1, lease_until = ?2,"
@@ -780,7 +852,7 @@ int mn_store_recover_leases(struct mn_store *st, struct mn_err *err)
 	static const char *const sql =
 		"UPDATE raw_memories SET state = 'queued', claimed_by = NULL, lease_until = NULL,"
 		" last_error = coalesce(last_error, 'lease expired'), updated_at = ?1"
-		" WHERE state = 'claimed' AND lease_until < ?1";
+		" WHERE state = 'claimed' AND state <> 'encoded' AND lease_until < ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN];
 	int ret;
@@ -798,7 +870,7 @@ int mn_store_recover_claims(struct mn_store *st, struct mn_err *err)
 	static const char *const sql =
 		"UPDATE raw_memories SET state = 'queued', claimed_by = NULL, lease_until = NULL,"
 		" last_error = coalesce(last_error, 'worker stopped before finishing'),"
-		" updated_at = ?1 WHERE state = 'claimed'";
+		" updated_at = ?1 WHERE state = 'claimed' AND state <> 'encoded'";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	char now[MN_TIME_LEN];
 	int ret;
@@ -851,43 +923,18 @@ void mn_memory_release(struct mn_memory *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static char *concepts_text(const json_t *enc)
-{
-	const json_t *c = json_object_get(enc, "concepts");
-	struct mn_buf b = MN_BUF_INIT;
-
-	for (size_t i = 0; i < json_array_size(c); i++) {
-		const json_t *v = json_array_get(c, i);
-
-		if (!json_is_string(v))
-			continue;
-		if (b.len)
-			mn_buf_addc(&b, ' ');
-		mn_buf_adds(&b, json_string_value(v));
-	}
-	return mn_buf_detach(&b, NULL);
-}
-
-static const char *enc_str(const json_t *enc, const char *key)
-{
-	return mn_json_str(enc, key, "");
-}
-
 int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *category,
 			const struct mn_claim *claim, struct mn_err *err)
 {
 	static const char *const sql_mem =
-		"INSERT INTO memories(id, raw_id, gist, summary, content, narrative, concepts,"
-		" concepts_text, structured_concepts, significance, emotional_tone, outcome,"
-		" base_salience, salience, encoding_json, encoder, encoder_version, fallback,"
-		" epr, fr, sc, np, ted, mig, flags, confidence, source, type, project,"
-		" created_at, updated_at, keyterms)"
+		"INSERT INTO memories(id, raw_id, encoder_output, encoding, base_salience,"
+		" salience, encoder, encoder_version, fallback, epr, fr, sc, np, ted, mig, flags,"
+		" confidence, created_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?30, ?31)";
+		" ?17, ?21)";
 	static const char *const sql_buf =
-		"INSERT INTO experience_buffer(id, memory_id, raw_id, encoder_version, epr, fr,"
-		" sc, np, ted, mig, flags, confidence, fallback, category, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)";
+		"INSERT INTO experience_buffer(id, memory_id, category, created_at, updated_at)"
+		" VALUES (?1, ?2, ?14, ?15, ?15)";
 	/* With a claim, only while it still holds: a row whose lease expired
 	 * and went back to the queue (or to another worker), or that was
 	 * forgotten, changes nothing, and the result is dropped. */
@@ -897,7 +944,7 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 		" OR (state = 'claimed' AND claimed_by = ?3 AND attempts = ?4))";
 	sqlite3_stmt *s;
 	char now[MN_TIME_LEN], buf_id[37];
-	char *concepts = NULL, *ctext = NULL, *sconcepts = NULL, *flags = NULL, *keyterms = NULL;
+	char *flags = NULL;
 	const json_t *e = m->encoding;
 	double base_sal = mn_json_num(e, "salience", 0.5);
 	int ret = 0;
@@ -905,15 +952,6 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	mn_text_uuid4(m->id);
 	mn_time_now_str(now);
 	snprintf(m->created_at, sizeof(m->created_at), "%s", now);
-	concepts = mn_json_dumps(json_object_get(e, "concepts") ? json_object_get(e, "concepts")
-								  : json_array());
-	ctext = concepts_text(e);
-	keyterms = mn_store_keyterms(json_object_get(e, "structured_concepts"));
-	{
-		json_t *sc = json_object_get(e, "structured_concepts");
-
-		sconcepts = sc ? mn_json_dumps(sc) : mn_xstrdup("{}");
-	}
 	flags = m->flags ? mn_json_dumps(m->flags) : mn_xstrdup("[]");
 	ret = mn_store_begin(st, err);
 	if (ret)
@@ -943,36 +981,22 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	}
 	sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, m->raw_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, enc_str(e, "gist"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, enc_str(e, "summary"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, enc_str(e, "content"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, enc_str(e, "narrative"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, concepts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, ctext, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, sconcepts, -1, SQLITE_STATIC);
-	mn_store_bind_text(s, 10, mn_json_str(e, "significance", NULL));
-	mn_store_bind_text(s, 11, mn_json_str(e, "emotional_tone", NULL));
-	mn_store_bind_text(s, 12, mn_json_str(e, "outcome", NULL));
-	sqlite3_bind_double(s, 13, base_sal);
-	sqlite3_bind_double(s, 14, m->salience);
-	sqlite3_bind_text(s, 15, m->encoding_json ? m->encoding_json : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 16, m->encoder ? m->encoder : "unknown", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 17, m->encoder_version ? m->encoder_version : "unknown", -1,
+	mn_store_bind_encoding(s, 3, 4, m->encoding_json, e);
+	sqlite3_bind_double(s, 5, base_sal);
+	sqlite3_bind_double(s, 6, m->salience);
+	sqlite3_bind_text(s, 7, m->encoder ? m->encoder : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, m->encoder_version ? m->encoder_version : "unknown", -1,
 			  SQLITE_STATIC);
-	sqlite3_bind_int(s, 18, m->fallback);
-	sqlite3_bind_double(s, 19, m->epr);
-	sqlite3_bind_double(s, 20, m->fr);
-	sqlite3_bind_int(s, 21, m->sc);
-	sqlite3_bind_double(s, 22, m->np);
-	sqlite3_bind_int(s, 23, m->ted);
-	sqlite3_bind_int(s, 24, m->mig);
-	sqlite3_bind_text(s, 25, flags, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 26, m->confidence);
-	mn_store_bind_text(s, 27, m->source);
-	mn_store_bind_text(s, 28, m->type);
-	mn_store_bind_text(s, 29, m->project);
-	sqlite3_bind_text(s, 30, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 31, keyterms, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, m->fallback);
+	sqlite3_bind_double(s, 10, m->epr);
+	sqlite3_bind_double(s, 11, m->fr);
+	sqlite3_bind_int(s, 12, m->sc);
+	sqlite3_bind_double(s, 13, m->np);
+	sqlite3_bind_int(s, 14, m->ted);
+	sqlite3_bind_int(s, 15, m->mig);
+	sqlite3_bind_text(s, 16, flags, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 17, m->confidence);
+	sqlite3_bind_text(s, 21, now, -1, SQLITE_STATIC);
 	ret = mn_store_step_done(st, s, err, "store memory");
 	if (ret)
 		goto out;
@@ -984,18 +1008,6 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 	mn_text_uuid4(buf_id);
 	sqlite3_bind_text(s, 1, buf_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, m->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, m->raw_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m->encoder_version ? m->encoder_version : "unknown", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_double(s, 5, m->epr);
-	sqlite3_bind_double(s, 6, m->fr);
-	sqlite3_bind_int(s, 7, m->sc);
-	sqlite3_bind_double(s, 8, m->np);
-	sqlite3_bind_int(s, 9, m->ted);
-	sqlite3_bind_int(s, 10, m->mig);
-	sqlite3_bind_text(s, 11, flags, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 12, m->confidence);
-	sqlite3_bind_int(s, 13, m->fallback);
 	sqlite3_bind_text(s, 14, m->fallback ? "excluded" : (category ? category : "ambiguous"),
 			  -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 15, now, -1, SQLITE_STATIC);
@@ -1005,39 +1017,8 @@ int mn_store_put_memory(struct mn_store *st, struct mn_memory *m, const char *ca
 out:
 	if (ret)
 		mn_store_rollback(st);
-	free(concepts);
-	free(ctext);
-	free(sconcepts);
 	free(flags);
-	free(keyterms);
 	return ret;
-}
-
-static const char *const enc_text_keys[] = { "gist", "summary", "content", "narrative" };
-
-/* Rebuild the normalised encoding from the memory's columns. */
-static json_t *encoding_from_row(sqlite3_stmt *s)
-{
-	json_t *e = json_object();
-	json_t *v;
-
-	for (int i = 0; i < 4; i++) {
-		const char *t = mn_store_col_text(s, 20 + i);
-
-		json_object_set_new(e, enc_text_keys[i], json_string(t ? t : ""));
-	}
-	v = mn_store_col_json(s, 24);
-	json_object_set_new(e, "concepts", v ? v : json_array());
-	v = mn_store_col_json(s, 25);
-	json_object_set_new(e, "structured_concepts", v ? v : json_object());
-	for (int i = 0; i < 3; i++) {
-		static const char *const k[] = { "significance", "emotional_tone", "outcome" };
-		const char *t = mn_store_col_text(s, 26 + i);
-
-		json_object_set_new(e, k[i], t ? json_string(t) : json_null());
-	}
-	json_object_set_new(e, "salience", json_real(sqlite3_column_double(s, 29)));
-	return e;
 }
 
 void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s)
@@ -1045,7 +1026,7 @@ void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s)
 	memset(m, 0, sizeof(*m));
 	mn_store_col_copy(m->id, sizeof(m->id), s, 0);
 	mn_store_col_copy(m->raw_id, sizeof(m->raw_id), s, 1);
-	m->encoding_json = mn_store_col_dup(s, 2);
+	m->encoding_json = mn_store_unpack_col(s, 2);
 	m->encoder = mn_store_col_dup(s, 3);
 	m->encoder_version = mn_store_col_dup(s, 4);
 	m->fallback = sqlite3_column_int(s, 5);
@@ -1065,9 +1046,9 @@ void mn_store_read_memory(struct mn_memory *m, sqlite3_stmt *s)
 	m->type = mn_store_col_dup(s, 17);
 	m->project = mn_store_col_dup(s, 18);
 	mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 19);
-	m->encoding = encoding_from_row(s);
-	mn_store_col_copy(m->state, sizeof(m->state), s, 30);
-	mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 31);
+	m->encoding = mn_store_read_encoding(s, 2, 20);
+	mn_store_col_copy(m->state, sizeof(m->state), s, 21);
+	mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 22);
 }
 
 int mn_store_get_memory(struct mn_store *st, struct mn_memory *out, const char *id,
@@ -1211,8 +1192,7 @@ static int rate_one(struct mn_store *st, const char *query_id, const char *memor
 		"   FROM recall_feedback WHERE memory_id = ?1),"
 		" salience = max(0.0, min(1.0, base_salience - 0.1 * ted + 0.2 * (SELECT 2.0 *"
 		"   avg(CASE rating WHEN 'helpful' THEN 1.0 WHEN 'partial' THEN 0.5 ELSE 0.0 END)"
-		"   - 1.0 FROM recall_feedback WHERE memory_id = ?1))),"
-		" updated_at = ?2 WHERE id = ?1";
+		"   - 1.0 FROM recall_feedback WHERE memory_id = ?1))) WHERE id = ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql_up, err);
 	char now[MN_TIME_LEN];
 	int ret;
@@ -1240,7 +1220,6 @@ static int rate_one(struct mn_store *st, const char *query_id, const char *memor
 	if (!s)
 		return MN_EIO;
 	sqlite3_bind_text(s, 1, memory_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
 	return mn_store_step_done(st, s, err, "update feedback score");
 }
 
@@ -1379,11 +1358,14 @@ fail:
 int mn_store_counts(struct mn_store *st, json_t **out, struct mn_err *err)
 {
 	static const char *const sql_raw =
-		"SELECT state, count(*) FROM raw_memories GROUP BY state";
+		"SELECT state, count(*) FROM raw_memories WHERE state <> 'encoded' GROUP BY state"
+		" UNION ALL SELECT 'encoded', (SELECT count(*) FROM raw_memories)"
+		" - (SELECT count(*) FROM raw_memories WHERE state <> 'encoded')";
 	static const char *const sql_n =
 		"SELECT (SELECT count(*) FROM memories), (SELECT count(*) FROM recall_log),"
 		" (SELECT count(*) FROM recall_feedback),"
-		" (SELECT min(created_at) FROM raw_memories WHERE state = 'queued')";
+		" (SELECT min(created_at) FROM raw_memories WHERE state = 'queued'"
+		"  AND state <> 'encoded')";
 	sqlite3_stmt *s = mn_store_stmt(st, sql_raw, err);
 	json_t *o = json_object(), *q = json_pack("{s:i,s:i,s:i,s:i}", "queued", 0, "claimed", 0,
 						  "encoded", 0, "failed", 0);

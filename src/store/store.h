@@ -34,7 +34,7 @@
 
 struct mn_store;
 
-#define MN_STORE_SCHEMA_VERSION 6
+#define MN_STORE_SCHEMA_VERSION 7
 /* How long a statement waits for another process's write lock. */
 #define MN_STORE_BUSY_MS 10000
 

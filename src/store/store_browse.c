@@ -83,40 +83,12 @@ int mn_store_browse_register(sqlite3 *db)
 #define ITEM_COLS                                                                          \
 	"r.rowid, r.id, r.content, r.source, r.type, r.project, r.session, r.state,"        \
 	" r.attempts, r.last_error, r.created_at, r.updated_at, r.repeat_count,"           \
-	" r.last_seen_at, m.id, m.encoding_json, m.encoder, m.encoder_version, m.fallback," \
+	" r.last_seen_at, m.id, m.encoder_output, m.encoder, m.encoder_version, m.fallback," \
 	" m.epr, m.fr, m.np, m.confidence, m.sc, m.ted, m.mig, m.flags, m.salience,"       \
-	" m.feedback_score, m.gist, m.summary, m.content, m.narrative, m.concepts,"        \
-	" m.structured_concepts, m.significance, m.emotional_tone, m.outcome,"             \
-	" m.base_salience, m.state, b.category, m.created_at, r.occurred_at"
+	" m.feedback_score, m.encoding, m.state, b.category, m.created_at, r.occurred_at"
 #define ITEM_FROM                                                                          \
 	" FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id"                      \
 	" LEFT JOIN experience_buffer b ON b.memory_id = m.id"
-
-enum { C_GIST = 29, C_BASE_SAL = 38 };
-
-static json_t *encoding_from_cols(sqlite3_stmt *s)
-{
-	static const char *const text_keys[] = { "gist", "summary", "content", "narrative" };
-	static const char *const enum_keys[] = { "significance", "emotional_tone", "outcome" };
-	json_t *e = json_object(), *v;
-
-	for (int i = 0; i < 4; i++) {
-		const char *t = mn_store_col_text(s, C_GIST + i);
-
-		json_object_set_new(e, text_keys[i], json_string(t ? t : ""));
-	}
-	v = mn_store_col_json(s, C_GIST + 4);
-	json_object_set_new(e, "concepts", v ? v : json_array());
-	v = mn_store_col_json(s, C_GIST + 5);
-	json_object_set_new(e, "structured_concepts", v ? v : json_object());
-	for (int i = 0; i < 3; i++) {
-		const char *t = mn_store_col_text(s, C_GIST + 6 + i);
-
-		json_object_set_new(e, enum_keys[i], t ? json_string(t) : json_null());
-	}
-	json_object_set_new(e, "salience", json_real(sqlite3_column_double(s, C_BASE_SAL)));
-	return e;
-}
 
 static void read_item(struct mn_browse_item *it, sqlite3_stmt *s)
 {
@@ -139,7 +111,7 @@ static void read_item(struct mn_browse_item *it, sqlite3_stmt *s)
 	mn_store_col_copy(it->updated_at, sizeof(it->updated_at), s, 11);
 	it->repeat_count = sqlite3_column_int64(s, 12);
 	mn_store_col_copy(it->last_seen_at, sizeof(it->last_seen_at), s, 13);
-	mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 42);
+	mn_store_col_copy(m->occurred_at, sizeof(m->occurred_at), s, 33);
 	if (sqlite3_column_type(s, 14) == SQLITE_NULL) {
 		/* not (yet) encoded: the raw row speaks for itself */
 		snprintf(m->state, sizeof(m->state), "%s", it->raw_state);
@@ -148,7 +120,7 @@ static void read_item(struct mn_browse_item *it, sqlite3_stmt *s)
 		return;
 	}
 	mn_store_col_copy(m->id, sizeof(m->id), s, 14);
-	m->encoding_json = mn_store_col_dup(s, 15);
+	m->encoding_json = mn_store_unpack_col(s, 15);
 	m->encoder = mn_store_col_dup(s, 16);
 	m->encoder_version = mn_store_col_dup(s, 17);
 	m->fallback = sqlite3_column_int(s, 18);
@@ -164,10 +136,10 @@ static void read_item(struct mn_browse_item *it, sqlite3_stmt *s)
 		m->flags = json_array();
 	m->salience = sqlite3_column_double(s, 27);
 	m->feedback_score = sqlite3_column_double(s, 28);
-	m->encoding = encoding_from_cols(s);
-	mn_store_col_copy(m->state, sizeof(m->state), s, 39);
-	mn_store_col_copy(m->category, sizeof(m->category), s, 40);
-	mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 41);
+	m->encoding = mn_store_read_encoding(s, 15, 29);
+	mn_store_col_copy(m->state, sizeof(m->state), s, 30);
+	mn_store_col_copy(m->category, sizeof(m->category), s, 31);
+	mn_store_col_copy(m->created_at, sizeof(m->created_at), s, 32);
 }
 
 void mn_browse_item_release(struct mn_browse_item *it)
@@ -562,12 +534,9 @@ static int keep_history(struct mn_store *st, const char *memory_id, const char *
 		"INSERT INTO memory_history(raw_id, kind, text, encoding, encoder_output, encoder,"
 		" encoder_version, detail, created_at)"
 		" SELECT m.raw_id, ?2, CASE WHEN ?3 THEN r.content END,"
-		" json_object('gist', m.gist, 'summary', m.summary, 'content', m.content,"
-		"  'narrative', m.narrative, 'concepts', json(m.concepts),"
-		"  'structured_concepts', json(m.structured_concepts),"
-		"  'significance', m.significance, 'emotional_tone', m.emotional_tone,"
-		"  'outcome', m.outcome, 'salience', m.base_salience),"
-		" CASE WHEN ?4 THEN m.encoding_json END, m.encoder, m.encoder_version, NULL, ?5"
+		" mn_unpack(coalesce(m.encoding, m.encoder_output)),"
+		" CASE WHEN ?4 THEN mn_unpack(m.encoder_output) END, m.encoder, m.encoder_version,"
+		" NULL, ?5"
 		" FROM memories m JOIN raw_memories r ON r.id = m.raw_id WHERE m.id = ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int ret;
@@ -587,72 +556,26 @@ static int keep_history(struct mn_store *st, const char *memory_id, const char *
 
 /* ---- corrections ---- */
 
-static char *concepts_text(const json_t *enc)
-{
-	const json_t *c = json_object_get(enc, "concepts");
-	struct mn_buf b = MN_BUF_INIT;
-
-	for (size_t i = 0; i < json_array_size(c); i++) {
-		const json_t *v = json_array_get(c, i);
-
-		if (!json_is_string(v))
-			continue;
-		if (b.len)
-			mn_buf_addc(&b, ' ');
-		mn_buf_adds(&b, json_string_value(v));
-	}
-	return mn_buf_detach(&b, NULL);
-}
-
 static char *dumps_or(const json_t *v, const char *def)
 {
 	return v ? mn_json_dumps(v) : mn_xstrdup(def);
-}
-
-/* Bind the ten split columns of the encoding at ?first ... ?first+10:
- * gist, summary, content, narrative, concepts, concepts_text,
- * structured_concepts, significance, emotional_tone, outcome, and the
- * base salience. The strings are copied. */
-static void bind_encoding(sqlite3_stmt *s, int first, const json_t *e)
-{
-	static const char *const text_keys[] = { "gist", "summary", "content", "narrative" };
-	char *concepts = dumps_or(json_object_get(e, "concepts"), "[]");
-	char *ctext = concepts_text(e);
-	char *sc = dumps_or(json_object_get(e, "structured_concepts"), "{}");
-
-	for (int i = 0; i < 4; i++)
-		sqlite3_bind_text(s, first + i, mn_json_str(e, text_keys[i], ""), -1,
-				  SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, first + 4, concepts, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, first + 5, ctext, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, first + 6, sc, -1, SQLITE_TRANSIENT);
-	mn_store_bind_text(s, first + 7, mn_json_str(e, "significance", NULL));
-	mn_store_bind_text(s, first + 8, mn_json_str(e, "emotional_tone", NULL));
-	mn_store_bind_text(s, first + 9, mn_json_str(e, "outcome", NULL));
-	sqlite3_bind_double(s, first + 10, mn_json_num(e, "salience", 0.5));
-	free(concepts);
-	free(ctext);
-	free(sc);
 }
 
 static int set_raw_text(struct mn_store *st, const char *raw_id, const char *text, size_t len,
 			const char *state_if, const char *now, struct mn_err *err)
 {
 	static const char *const sql =
-		"UPDATE raw_memories SET content = ?2, content_hash = ?3, norm_hash = ?4,"
+		"UPDATE raw_memories SET content = ?2, norm_hash = ?4,"
 		" dates = mn_date_keys(?2, occurred_at), updated_at = ?5, state = CASE WHEN state = 'failed' THEN 'queued' ELSE state END,"
 		" attempts = CASE WHEN state = 'failed' THEN 0 ELSE attempts END"
 		" WHERE id = ?1 AND (?6 IS NULL OR state IN ('queued', 'failed'))";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
-	char hash[65];
 	int ret;
 
 	if (!s)
 		return MN_EIO;
-	mn_sha256_hex_of(hash, text, len);
 	sqlite3_bind_text(s, 1, raw_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 4, mn_store_norm_hash(text, len));
 	sqlite3_bind_text(s, 5, now, -1, SQLITE_TRANSIENT);
 	mn_store_bind_text(s, 6, state_if);
@@ -667,28 +590,23 @@ int mn_store_browse_replace(struct mn_store *st, const char *memory_id, const ch
 			    const struct mn_browse_reencode *e, const char *new_text,
 			    size_t new_len, struct mn_err *err)
 {
-	/* An amendment changes what the memory says (the split columns recall
-	 * reads and the FTS triggers index); encoding_json stays the encoder's
-	 * exact output - the training's rejected side - and so do the
-	 * encoder's metrics. An edit re-encodes: everything changes. */
+	/* An amendment changes what the memory says (memories.encoding, which
+	 * recall reads and the FTS triggers index); encoder_output stays the
+	 * encoder's exact output - the training's rejected side - and so do
+	 * the encoder's metrics. An edit re-encodes: everything changes. */
 	static const char *const sql_amend =
-		"UPDATE memories SET gist = ?2, summary = ?3, content = ?4, narrative = ?5,"
-		" concepts = ?6, concepts_text = ?7, structured_concepts = ?8, significance = ?9,"
-		" emotional_tone = ?10, outcome = ?11,"
+		"UPDATE memories SET encoding = CASE WHEN mn_unpack(encoder_output) = ?2 THEN NULL"
+		" ELSE mn_pack(?2) END,"
 		" salience = min(1.0, max(0.0, salience - base_salience + ?12)),"
-		" base_salience = ?12, keyterms = mn_keyterms(?8), updated_at = ?13 WHERE id = ?1";
+		" base_salience = ?12 WHERE id = ?1";
 	static const char *const sql_edit =
-		"UPDATE memories SET gist = ?2, summary = ?3, content = ?4, narrative = ?5,"
-		" concepts = ?6, concepts_text = ?7, structured_concepts = ?8, significance = ?9,"
-		" emotional_tone = ?10, outcome = ?11,"
+		"UPDATE memories SET encoding = ?3,"
 		" salience = min(1.0, max(0.0, salience - base_salience + ?12)),"
-		" base_salience = ?12, keyterms = mn_keyterms(?8), updated_at = ?13, encoding_json = ?14, encoder = ?15,"
+		" base_salience = ?12, encoder_output = ?14, encoder = ?15,"
 		" encoder_version = ?16, fallback = ?17, epr = ?18, fr = ?19, np = ?20, sc = ?21,"
 		" ted = ?22, mig = ?23, flags = ?24, confidence = ?25 WHERE id = ?1";
 	static const char *const sql_buf =
-		"UPDATE experience_buffer SET encoder_version = ?2, epr = ?3, fr = ?4, np = ?5,"
-		" sc = ?6, ted = ?7, mig = ?8, flags = ?9, confidence = ?10, fallback = ?11,"
-		" corrected_output = NULL, corrected_epr = NULL, corrected_fr = NULL,"
+		"UPDATE experience_buffer SET corrected_output = NULL, corrected_epr = NULL, corrected_fr = NULL,"
 		" corrected_sc = NULL, correction_source = NULL, correction_attempts = 0,"
 		" correction_error = NULL, corrected_at = NULL, batch_id = NULL,"
 		" category = CASE WHEN ?11 THEN 'excluded' ELSE 'ambiguous' END, updated_at = ?12"
@@ -712,12 +630,18 @@ int mn_store_browse_replace(struct mn_store *st, const char *memory_id, const ch
 		goto out;
 	}
 	sqlite3_bind_text(s, 1, memory_id, -1, SQLITE_TRANSIENT);
-	bind_encoding(s, 2, e->encoding);
-	sqlite3_bind_text(s, 13, now, -1, SQLITE_TRANSIENT);
+	{
+		json_t *c = mn_store_enc_canonical(e->encoding);
+
+		sqlite3_bind_double(s, 12, mn_json_num(c, "salience", 0.5));
+		if (edit)
+			mn_store_bind_encoding(s, 14, 3, e->encoding_json, e->encoding);
+		else
+			sqlite3_bind_text(s, 2, mn_json_dumps(c), -1, free);
+		json_decref(c);
+	}
 	if (edit) {
 		flags = dumps_or(e->flags, "[]");
-		sqlite3_bind_text(s, 14, e->encoding_json ? e->encoding_json : "", -1,
-				  SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 15, e->encoder ? e->encoder : "unknown", -1,
 				  SQLITE_TRANSIENT);
 		sqlite3_bind_text(s, 16, e->encoder_version ? e->encoder_version : "unknown", -1,
@@ -741,16 +665,6 @@ int mn_store_browse_replace(struct mn_store *st, const char *memory_id, const ch
 		goto out;
 	}
 	sqlite3_bind_text(s, 1, memory_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, e->encoder_version ? e->encoder_version : "unknown", -1,
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_double(s, 3, e->epr);
-	sqlite3_bind_double(s, 4, e->fr);
-	sqlite3_bind_double(s, 5, e->np);
-	sqlite3_bind_int(s, 6, e->sc);
-	sqlite3_bind_int(s, 7, e->ted);
-	sqlite3_bind_int(s, 8, e->mig);
-	sqlite3_bind_text(s, 9, flags, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(s, 10, e->confidence);
 	sqlite3_bind_int(s, 11, e->fallback);
 	sqlite3_bind_text(s, 12, now, -1, SQLITE_TRANSIENT);
 	ret = mn_store_step_done(st, s, err, "refresh the experience row");
@@ -1054,12 +968,8 @@ int mn_store_browse_merge(struct mn_store *st, const char *keep, const char *dro
 		"INSERT INTO memory_history(raw_id, kind, text, encoding, encoder_output, encoder,"
 		" encoder_version, detail, created_at)"
 		" SELECT ?1, 'merge', r.content,"
-		" CASE WHEN m.id IS NOT NULL THEN json_object('gist', m.gist, 'summary', m.summary,"
-		"  'content', m.content, 'narrative', m.narrative, 'concepts', json(m.concepts),"
-		"  'structured_concepts', json(m.structured_concepts),"
-		"  'significance', m.significance, 'emotional_tone', m.emotional_tone,"
-		"  'outcome', m.outcome, 'salience', m.base_salience) END,"
-		" m.encoding_json, m.encoder, m.encoder_version,"
+		" mn_unpack(coalesce(m.encoding, m.encoder_output)),"
+		" mn_unpack(m.encoder_output), m.encoder, m.encoder_version,"
 		" json_object('raw_id', r.id, 'memory_id', m.id, 'created_at', r.created_at,"
 		"  'repeat_count', r.repeat_count), ?3"
 		" FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id WHERE r.id = ?2";
@@ -1252,21 +1162,16 @@ static int import_memory(struct mn_store *st, const json_t *line, const char *ra
 			 struct mn_err *err)
 {
 	static const char *const sql_mem =
-		"INSERT INTO memories(id, raw_id, gist, summary, content, narrative, concepts,"
-		" concepts_text, structured_concepts, significance, emotional_tone, outcome,"
-		" base_salience, salience, feedback_score, encoding_json, encoder, encoder_version,"
-		" fallback, epr, fr, sc, np, ted, mig, flags, confidence, source, type, project,"
-		" created_at, updated_at, keyterms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?31,"
-		" mn_keyterms(?9))";
+		"INSERT INTO memories(id, raw_id, encoding, base_salience, salience, feedback_score,"
+		" encoder_output, encoder, encoder_version, fallback, epr, fr, sc, np, ted, mig,"
+		" flags, confidence, created_at)"
+		" VALUES (?1, ?2, ?3, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
+		" ?25, ?26, ?27, ?31)";
 	static const char *const sql_buf =
-		"INSERT INTO experience_buffer(id, memory_id, raw_id, encoder_version, epr, fr,"
-		" sc, np, ted, mig, flags, confidence, fallback, category, recall_score,"
+		"INSERT INTO experience_buffer(id, memory_id, category, recall_score,"
 		" recall_count, corrected_output, correction_source, corrected_epr, corrected_fr,"
 		" corrected_sc, corrected_at, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23)";
+		" VALUES (?1, ?2, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?23)";
 	static const char *const sql_log =
 		"INSERT OR IGNORE INTO recall_log(query_id, query, project, session, results,"
 		" created_at) VALUES (?1, coalesce(?2, ''), ?3, ?4, '[]', ?5)";
@@ -1306,11 +1211,11 @@ static int import_memory(struct mn_store *st, const json_t *line, const char *ra
 	}
 	sqlite3_bind_text(s, 1, mid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, raw_id, -1, SQLITE_TRANSIENT);
-	bind_encoding(s, 3, enc);
+	mn_store_bind_encoding(s, 16, 3, out_text, enc);
+	sqlite3_bind_double(s, 13, mn_json_num(enc, "salience", 0.5));
 	sqlite3_bind_double(s, 14, mn_json_num(line, "salience", mn_json_num(enc, "salience",
 									      0.5)));
 	sqlite3_bind_double(s, 15, mn_json_num(line, "feedback_score", 0));
-	sqlite3_bind_text(s, 16, out_text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 17, jstr(line, "encoder") ? jstr(line, "encoder") : "unknown", -1,
 			  SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 18,
@@ -1326,9 +1231,6 @@ static int import_memory(struct mn_store *st, const json_t *line, const char *ra
 	sqlite3_bind_int(s, 25, json_is_true(json_object_get(met, "mig")));
 	sqlite3_bind_text(s, 26, flags, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(s, 27, mn_json_num(met, "confidence", 0));
-	mn_store_bind_text(s, 28, jstr(line, "source"));
-	mn_store_bind_text(s, 29, jstr(line, "type"));
-	mn_store_bind_text(s, 30, jstr(line, "project"));
 	sqlite3_bind_text(s, 31, at, -1, SQLITE_TRANSIENT);
 	ret = exec_bound(st, s, err, "import memory");
 	if (ret) {
@@ -1350,20 +1252,6 @@ static int import_memory(struct mn_store *st, const json_t *line, const char *ra
 	mn_text_uuid4(buf_id);
 	sqlite3_bind_text(s, 1, buf_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, mid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 3, raw_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 4,
-			  jstr(line, "encoder_version") ? jstr(line, "encoder_version")
-							: "unknown",
-			  -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(s, 5, mn_json_num(met, "epr", 0));
-	sqlite3_bind_double(s, 6, mn_json_num(met, "fr", 0));
-	sqlite3_bind_int(s, 7, json_is_true(json_object_get(met, "sc")));
-	sqlite3_bind_double(s, 8, mn_json_num(met, "np", 0));
-	sqlite3_bind_int(s, 9, json_is_true(json_object_get(met, "ted")));
-	sqlite3_bind_int(s, 10, json_is_true(json_object_get(met, "mig")));
-	sqlite3_bind_text(s, 11, flags, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(s, 12, mn_json_num(met, "confidence", 0));
-	sqlite3_bind_int(s, 13, fallback);
 	if (!category || (strcmp(category, "gold") && strcmp(category, "needs_improvement") &&
 			  strcmp(category, "ambiguous") && strcmp(category, "excluded")))
 		category = fallback ? "excluded" : "ambiguous";
@@ -1488,9 +1376,9 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 {
 	static const char *const sql_raw =
 		"INSERT INTO raw_memories(id, content, source, type, project, session,"
-		" content_hash, state, attempts, last_error, created_at, updated_at,"
+		" state, attempts, last_error, created_at, updated_at,"
 		" repeat_count, last_seen_at, occurred_at, dates, norm_hash)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15,"
 		" mn_date_keys(?2, ?15), ?8)";
 	const char *raw_id = jstr(line, "raw_id"), *text = jstr(line, "text");
 	const char *state = jstr(line, "state"), *created = jstr(line, "created_at");
@@ -1498,7 +1386,7 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 	const json_t *rc_v = json_object_get(line, "repeat_count");
 	int64_t repeat = json_is_integer(rc_v) ? json_integer_value(rc_v) : 1;
 	bool encoded = json_is_string(json_object_get(line, "memory_id"));
-	char same[37], hash[65];
+	char same[37];
 	sqlite3_stmt *s;
 	int ret = 0;
 
@@ -1557,7 +1445,6 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 		ret = MN_EIO;
 		goto out;
 	}
-	mn_sha256_hex_of(hash, text, json_string_length(json_object_get(line, "text")));
 	sqlite3_bind_text(s, 1, raw_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, text, (int)json_string_length(json_object_get(line, "text")),
 			  SQLITE_TRANSIENT);
@@ -1565,7 +1452,6 @@ int mn_store_browse_import(struct mn_store *st, enum mn_import_result *out, cons
 	mn_store_bind_text(s, 4, jstr(line, "type"));
 	mn_store_bind_text(s, 5, jstr(line, "project"));
 	mn_store_bind_text(s, 6, jstr(line, "session"));
-	sqlite3_bind_text(s, 7, hash, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 8,
 			   mn_store_norm_hash(text, json_string_length(json_object_get(line, "text"))));
 	sqlite3_bind_text(s, 9, state, -1, SQLITE_TRANSIENT);

@@ -32,11 +32,14 @@ void mn_learn_rows_free(struct mn_learn_row *rows, size_t n)
 	free(rows);
 }
 
+/* A buffer row's raw id, encoder version, metrics and flags are its
+ * memory's (schema 7). */
 #define LEARN_COLS                                                                       \
-	"b.id, b.memory_id, b.raw_id, b.category, r.content, r.source, r.type,"           \
-	" m.encoding_json, b.encoder_version, b.corrected_output, b.correction_source,"   \
-	" b.epr, b.corrected_epr, b.confidence, b.recall_score, b.recall_count,"         \
-	" b.correction_attempts, b.sc, b.ted, b.fallback, b.flags, m.concepts,"          \
+	"b.id, b.memory_id, m.raw_id, b.category, r.content, r.source, r.type,"           \
+	" m.encoder_output, m.encoder_version, b.corrected_output, b.correction_source,"  \
+	" m.epr, b.corrected_epr, m.confidence, b.recall_score, b.recall_count,"         \
+	" b.correction_attempts, m.sc, m.ted, m.fallback, m.flags,"                      \
+	" json_extract(mn_unpack(coalesce(m.encoding, m.encoder_output)), '$.concepts'),"  \
 	" b.batch_id, b.trained_in_run, b.created_at"
 #define LEARN_FROM                                                                       \
 	" FROM experience_buffer b JOIN memories m ON m.id = b.memory_id"                 \
@@ -57,7 +60,7 @@ static void read_row(struct mn_learn_row *r, sqlite3_stmt *s)
 	}
 	r->source = mn_store_col_dup(s, 5);
 	r->type = mn_store_col_dup(s, 6);
-	r->encoding_json = mn_store_col_dup(s, 7);
+	r->encoding_json = mn_store_unpack_col(s, 7);
 	r->encoder_version = mn_store_col_dup(s, 8);
 	r->corrected_output = mn_store_col_dup(s, 9);
 	r->correction_source = mn_store_col_dup(s, 10);
@@ -418,7 +421,7 @@ int mn_store_learn_curriculum_last(struct mn_store *st, json_t **out, struct mn_
 
 #define NEEDS_WHERE                                                                      \
 	" WHERE b.category = 'needs_improvement' AND b.corrected_output IS NULL"           \
-	" AND b.fallback = 0"
+	" AND (SELECT fallback FROM memories WHERE id = b.memory_id) = 0"
 
 int mn_store_learn_count_needs(struct mn_store *st, int *out, struct mn_err *err)
 {
@@ -443,7 +446,7 @@ int mn_store_learn_curriculum_rows(struct mn_store *st, struct mn_learn_row **ou
 {
 	static const char *const sql =
 		"SELECT " LEARN_COLS LEARN_FROM NEEDS_WHERE
-		" ORDER BY coalesce(b.epr, 0) ASC, coalesce(b.confidence, 0) ASC,"
+		" ORDER BY coalesce(m.epr, 0) ASC, coalesce(m.confidence, 0) ASC,"
 		" b.created_at ASC, b.rowid ASC LIMIT ?1";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 
@@ -482,7 +485,7 @@ int mn_store_learn_batch_rows(struct mn_store *st, struct mn_learn_row **out, si
 {
 	static const char *const sql =
 		"SELECT " LEARN_COLS LEARN_FROM
-		" WHERE b.category != 'excluded' AND b.fallback = 0 AND m.fallback = 0"
+		" WHERE b.category != 'excluded' AND m.fallback = 0"
 		" AND (b.category = 'gold' OR b.corrected_output IS NOT NULL)"
 		" AND b.batch_id IS NULL AND b.trained_in_run IS NULL"
 		" ORDER BY b.created_at ASC, b.id ASC";
@@ -500,7 +503,7 @@ int mn_store_learn_trained_rows(struct mn_store *st, struct mn_learn_row **out, 
 {
 	static const char *const sql =
 		"SELECT " LEARN_COLS LEARN_FROM
-		" WHERE b.category != 'excluded' AND b.fallback = 0 AND m.fallback = 0"
+		" WHERE b.category != 'excluded' AND m.fallback = 0"
 		" AND (b.category = 'gold' OR b.corrected_output IS NOT NULL)"
 		" AND b.trained_in_run IS NOT NULL"
 		" ORDER BY b.created_at ASC, b.id ASC";
@@ -610,7 +613,8 @@ int mn_store_learn_each_concepts_before(struct mn_store *st, const char *since, 
 					void *payload, struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT concepts FROM memories WHERE created_at < ?1"
+		"SELECT json_extract(mn_unpack(coalesce(encoding, encoder_output)), '$.concepts')"
+		" FROM memories WHERE created_at < ?1"
 		" ORDER BY created_at DESC, rowid DESC LIMIT ?2";
 	sqlite3_stmt *s = mn_store_stmt(st, sql, err);
 	int rc;
@@ -684,11 +688,11 @@ void mn_exp_rows_free(struct mn_exp_row *rows, size_t n)
 	free(rows);
 }
 
-#define EXP_COLS "b.id, b.memory_id, b.raw_id, b.encoder_version, b.epr, b.fr, b.np," \
-		 " b.confidence, b.sc, b.ted, b.mig, b.fallback, b.flags, b.recall_score," \
+#define EXP_COLS "b.id, b.memory_id, m.raw_id, m.encoder_version, m.epr, m.fr, m.np," \
+		 " m.confidence, m.sc, m.ted, m.mig, m.fallback, m.flags, b.recall_score," \
 		 " b.recall_count, b.category, b.corrected_output, b.corrected_epr," \
 		 " b.correction_source, b.correction_attempts, b.batch_id, b.trained_in_run," \
-		 " m.gist, b.created_at"
+		 " mn_doc(m.encoding, m.encoder_output, 'gist'), b.created_at"
 
 void mn_store_read_exp_row(struct mn_exp_row *r, sqlite3_stmt *s);
 

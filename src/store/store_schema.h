@@ -263,6 +263,154 @@ static const char *const migration_6[] = {
 	NULL,
 };
 
+static const char *const migration_7[] = {
+	/* 7: each thing once (docs/architecture.md, "Schema"). A memory kept
+	 * its encoding three times (encoding_json, split columns, the text in
+	 * summary and content) next to the raw text. Now encoder_output holds
+	 * the encoder's exact output and encoding the normalised encoding only
+	 * where it differs (amended; NULL = the output), both packed
+	 * (store_pack.c); the recall index reads its fields through mn_doc()
+	 * and keeps no copy. The raw text's SHA-256 is computed when read;
+	 * what a memory shares with its raw row or its buffer row with its
+	 * memory is read from there.
+	 * The index triggers and view are the same as 2's, reading the fields
+	 * through mn_doc(); the indexed values do not change, so the index is
+	 * kept. Space is returned to the file system by a VACUUM after the
+	 * migration (store.c). */
+	"DROP TRIGGER raw_fts_bd;",
+	"DROP TRIGGER raw_fts_au;",
+	"DROP TRIGGER memories_fts_ai;",
+	"DROP TRIGGER memories_fts_ad;",
+	"DROP TRIGGER memories_fts_au;",
+	"DROP VIEW recall_doc;",
+	/* memories and experience_buffer are rebuilt (one pass each; the
+	 * migration runs with foreign keys off, so dropping the old table
+	 * cascades nothing, and their children's references name the new
+	 * one), keeping their rowids */
+	"CREATE TABLE memories_new ("
+	"  id TEXT PRIMARY KEY,"
+	"  raw_id TEXT NOT NULL UNIQUE REFERENCES raw_memories(id) ON DELETE CASCADE,"
+	"  encoder_output BLOB NOT NULL, encoding BLOB,"
+	"  base_salience REAL NOT NULL DEFAULT 0.5, salience REAL NOT NULL DEFAULT 0.5,"
+	"  state TEXT NOT NULL DEFAULT 'active',"
+	"  feedback_score REAL NOT NULL DEFAULT 0,"
+	"  encoder TEXT NOT NULL, encoder_version TEXT NOT NULL,"
+	"  fallback INTEGER NOT NULL DEFAULT 0,"
+	"  epr REAL, fr REAL, sc INTEGER, np REAL, ted INTEGER, mig INTEGER,"
+	"  flags TEXT NOT NULL DEFAULT '[]', confidence REAL,"
+	"  created_at TEXT NOT NULL);",
+	"INSERT INTO memories_new(rowid, id, raw_id, encoder_output, encoding, base_salience,"
+	"  salience, state, feedback_score, encoder, encoder_version, fallback, epr, fr, sc, np,"
+	"  ted, mig, flags, confidence, created_at)"
+	"  SELECT rowid, id, raw_id, mn_pack(encoding_json), mn_pack_encoding(encoding_json,"
+	"  json_object('gist', gist, 'summary', summary, 'content', content,"
+	"  'narrative', narrative, 'concepts', json(concepts),"
+	"  'structured_concepts', json(structured_concepts), 'significance', significance,"
+	"  'emotional_tone', emotional_tone, 'outcome', outcome), base_salience),"
+	"  base_salience, salience, state, feedback_score, encoder, encoder_version, fallback,"
+	"  epr, fr, sc, np, ted, mig, flags, confidence, created_at FROM memories;",
+	"DROP TABLE memories;",
+	"ALTER TABLE memories_new RENAME TO memories;",
+	"CREATE INDEX memories_created ON memories(created_at);",
+	"CREATE INDEX memories_encoder ON memories(encoder_version, created_at);",
+	"CREATE INDEX memories_priors ON memories(raw_id, salience, feedback_score);",
+	"CREATE TABLE experience_buffer_new ("
+	"  id TEXT PRIMARY KEY,"
+	"  memory_id TEXT NOT NULL UNIQUE REFERENCES memories(id) ON DELETE CASCADE,"
+	"  recall_score REAL, recall_count INTEGER NOT NULL DEFAULT 0,"
+	"  category TEXT NOT NULL DEFAULT 'ambiguous' CHECK (category IN"
+	"    ('gold','needs_improvement','ambiguous','excluded')),"
+	"  corrected_output TEXT, corrected_epr REAL, corrected_fr REAL, corrected_sc INTEGER,"
+	"  correction_source TEXT, correction_attempts INTEGER NOT NULL DEFAULT 0,"
+	"  correction_error TEXT, corrected_at TEXT,"
+	"  batch_id TEXT, trained_in_run TEXT,"
+	"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);",
+	"INSERT INTO experience_buffer_new(rowid, id, memory_id, recall_score, recall_count,"
+	"  category, corrected_output, corrected_epr, corrected_fr, corrected_sc,"
+	"  correction_source, correction_attempts, correction_error, corrected_at, batch_id,"
+	"  trained_in_run, created_at, updated_at)"
+	"  SELECT rowid, id, memory_id, recall_score, recall_count, category, corrected_output,"
+	"  corrected_epr, corrected_fr, corrected_sc, correction_source, correction_attempts,"
+	"  correction_error, corrected_at, batch_id, trained_in_run, created_at, updated_at"
+	"  FROM experience_buffer;",
+	"DROP TABLE experience_buffer;",
+	"ALTER TABLE experience_buffer_new RENAME TO experience_buffer;",
+	"CREATE INDEX experience_category ON experience_buffer(category);",
+	"CREATE INDEX experience_batch ON experience_buffer(batch_id);",
+	"DROP INDEX raw_memories_hash;",
+	"ALTER TABLE raw_memories DROP COLUMN content_hash;",
+	/* the queue index holds only the rows still to encode (the queries
+	 * name its condition: a partial index is used only then) */
+	"DROP INDEX raw_memories_queue;",
+	"CREATE INDEX raw_memories_queue ON raw_memories(state, created_at) WHERE state <> 'encoded';",
+	"CREATE VIEW recall_doc AS SELECT r.rowid AS rid, r.content AS content,"
+	"  mn_doc(m.encoding, m.encoder_output, 'gist') AS gist,"
+	"  mn_doc(m.encoding, m.encoder_output, 'summary') AS summary,"
+	"  mn_doc(m.encoding, m.encoder_output, 'concepts') AS concepts,"
+	"  mn_doc(m.encoding, m.encoder_output, 'keyterms') AS keyterms, r.dates AS dates"
+	"  FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id;",
+	"CREATE TRIGGER raw_fts_bd BEFORE DELETE ON raw_memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', old.rowid, old.content,"
+	"  mn_doc(m.encoding, m.encoder_output, 'gist'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'summary'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'concepts'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'keyterms'),"
+	"  old.dates FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = old.id; END;",
+	"CREATE TRIGGER raw_fts_au AFTER UPDATE OF content, dates ON raw_memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', old.rowid, old.content,"
+	"  mn_doc(m.encoding, m.encoder_output, 'gist'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'summary'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'concepts'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'keyterms'),"
+	"  old.dates FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = old.id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT new.rowid, new.content,"
+	"  mn_doc(m.encoding, m.encoder_output, 'gist'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'summary'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'concepts'),"
+	"  mn_doc(m.encoding, m.encoder_output, 'keyterms'), new.dates"
+	"  FROM (SELECT 1) LEFT JOIN memories m ON m.raw_id = new.id; END;",
+	"CREATE TRIGGER memories_fts_ai AFTER INSERT ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content, '', '', '', '', r.dates"
+	"  FROM raw_memories r WHERE r.id = new.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, mn_doc(new.encoding, new.encoder_output, 'gist'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'summary'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'concepts'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'keyterms'),"
+	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
+	"CREATE TRIGGER memories_fts_ad AFTER DELETE ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content,"
+	"  mn_doc(old.encoding, old.encoder_output, 'gist'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'summary'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'concepts'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'keyterms'),"
+	"  r.dates FROM raw_memories r WHERE r.id = old.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, '', '', '', '', r.dates"
+	"  FROM raw_memories r WHERE r.id = old.raw_id; END;",
+	"CREATE TRIGGER memories_fts_au AFTER UPDATE OF encoding, encoder_output"
+	"  ON memories BEGIN"
+	"  INSERT INTO recall_fts(recall_fts, rowid, content, gist, summary, concepts, keyterms,"
+	"  dates) SELECT 'delete', r.rowid, r.content,"
+	"  mn_doc(old.encoding, old.encoder_output, 'gist'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'summary'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'concepts'),"
+	"  mn_doc(old.encoding, old.encoder_output, 'keyterms'),"
+	"  r.dates FROM raw_memories r WHERE r.id = old.raw_id;"
+	"  INSERT INTO recall_fts(rowid, content, gist, summary, concepts, keyterms, dates)"
+	"  SELECT r.rowid, r.content, mn_doc(new.encoding, new.encoder_output, 'gist'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'summary'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'concepts'),"
+	"  mn_doc(new.encoding, new.encoder_output, 'keyterms'),"
+	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
+	NULL,
+};
+
 /* Each step is a NULL-terminated list of statements run in one transaction. */
 static const char *const *const mn_store_migrations[] = {
 	migration_1,
@@ -271,6 +419,7 @@ static const char *const *const mn_store_migrations[] = {
 	migration_4,
 	migration_5,
 	migration_6,
+	migration_7,
 };
 
 #define MN_STORE_N_MIGRATIONS (sizeof(mn_store_migrations) / sizeof(mn_store_migrations[0]))

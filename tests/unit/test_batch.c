@@ -177,7 +177,15 @@ static void test_chat_and_raw_formats(void **state)
 	assert_string_equal(mn_json_str(json_array_get(msgs, 1), "content", ""), prompt);
 	assert_string_equal(mn_json_str(json_array_get(msgs, 2), "role", ""), "assistant");
 	/* The target is the encoding exactly as produced. */
-	encjson = lf_sql(f, "SELECT encoding_json FROM memories WHERE id = ?1", id);
+	{
+		/* as the store keeps it (packed since schema 7) */
+		struct mn_memory mem;
+		struct mn_err e2 = MN_ERR_INIT;
+
+		assert_int_equal(mn_store_get_memory(f->a.store, &mem, id, &e2), 0);
+		encjson = mn_xstrdup(mem.encoding_json);
+		mn_memory_release(&mem);
+	}
 	assert_string_equal(mn_json_str(json_array_get(msgs, 2), "content", ""), encjson);
 	row = json_array_get(raw, 0);
 	assert_int_equal(json_object_size(row), 8);
