@@ -756,7 +756,6 @@ static void scan_range(struct ents *c, enum re_kind kind, const char *s, size_t 
 
 	while (off < end) {
 		PCRE2_SIZE *ov;
-
 		bool jit;
 		const pcre2_code *re = pick(c->jit, codes, jit_codes, kind, &jit);
 
@@ -854,12 +853,12 @@ static void scan_names(struct ents *c, const char *str, size_t len, pcre2_match_
 			continue; /* all three need [a-z] after the capital */
 		for (size_t k = 0; k < 3; k++) {
 			PCRE2_SIZE *ov;
+			const pcre2_code *re;
+			bool jit;
 
 			if (p < off[k] || !maybe_name_at(kinds[k], s, len, p, q))
 				continue;
-			bool jit;
-			const pcre2_code *re = pick(c->jit, anchored, jit_anchored, kinds[k], &jit);
-
+			re = pick(c->jit, anchored, jit_anchored, kinds[k], &jit);
 			if (match(re, jit, str, len, p, md) < 0)
 				continue;
 			ov = pcre2_get_ovector_pointer(md);
