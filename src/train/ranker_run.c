@@ -521,6 +521,17 @@ int mn_ranker_run(struct mn_ctx *a, const struct mn_ranker_run_opts *o, json_t *
 				     err);
 	if (ret)
 		goto out;
+	/* the newest ones: the examples file stays well below what a JSON
+	 * file may weigh (MN_LIMIT_JSON_FILE_BYTES) */
+	if (json_array_size(queries) > MN_RANKER_MAX_QUERIES) {
+		json_t *keep = json_array();
+		size_t from = json_array_size(queries) - MN_RANKER_MAX_QUERIES;
+
+		for (size_t k = from; k < json_array_size(queries); k++)
+			json_array_append(keep, json_array_get(queries, k));
+		json_decref(queries);
+		queries = keep;
+	}
 	json_array_foreach(queries, qi, q) {
 		if (!strcmp(mn_json_str(q, "split", ""), "holdout"))
 			n_hold++;
