@@ -531,6 +531,19 @@ static void *build_main(void *arg)
 					   "searches stay exact");
 	}
 	if (x && c->gen == j->gen) {
+		size_t newer = 0;
+
+		for (size_t i = c->n; i-- > 0 && c->rseq[i] > j->seq;)
+			newer++;
+		/* more arrived during the build than a search would insert
+		 * (a reindex): inserting them here would hold every search up;
+		 * the next search starts over */
+		if (newer > IX_MAX_INSERTS) {
+			mn_vec_index_free(x);
+			x = NULL;
+		}
+	}
+	if (x && c->gen == j->gen) {
 		size_t b = 0;
 
 		/* rows of the snapshot gone from the copy, then rows newer
