@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/model_ops.h"
 #include "base/json.h"
 #include "base/text.h"
 #include "cli/cli.h"
 #include "store/store_train.h"
-#include "train/ranker_run.h"
 #include "train/ranker_train.h"
 
 static const char trainer_help[] =
@@ -202,12 +202,11 @@ int mn_cli_train_ranker(int argc, char **argv)
 					    { "force", no_argument, NULL, 'f' },
 					    { "reason", required_argument, NULL, 'r' },
 					    { 0 } };
-	struct mn_ranker_run_opts o = { "manual", NULL, false };
 	struct mn_ctx a;
 	struct mn_err err = MN_ERR_INIT;
-	const char *config = NULL;
-	json_t *run = NULL;
-	bool json = false;
+	const char *config = NULL, *reason = NULL;
+	json_t *res = NULL, *run;
+	bool json = false, force = false;
 	int c, code;
 
 	optind = 1;
@@ -223,10 +222,10 @@ int mn_cli_train_ranker(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'f':
-			o.force = true;
+			force = true;
 			break;
 		case 'r':
-			o.reason = optarg;
+			reason = optarg;
 			break;
 		default:
 			return mn_cli_bad_option("train ranker", argv);
@@ -237,24 +236,27 @@ int mn_cli_train_ranker(int argc, char **argv)
 	code = mn_cli_open(&a, config);
 	if (code)
 		return code;
-	if (mn_ranker_run(&a, &o, &run, &err)) {
-		if (json && (err.code == MN_EDECLINED || err.code == MN_EBUSY)) {
-			json_t *d = json_pack("{s:b,s:s,s:s}", "accepted", 0, "state", "declined",
-					      "reason", err.msg);
-
-			mn_cli_print_json(d);
-			json_decref(d);
-		}
+	if (mn_op_ranker_train(&a, "manual", reason, force, &res, &err)) {
 		code = mn_cli_fail(&err);
 		goto out;
 	}
+	if (!json_is_true(json_object_get(res, "accepted"))) {
+		/* Declined is an answer (the object says why) and exit 5. */
+		if (json)
+			mn_cli_print_json(res);
+		mn_err_set(&err, MN_EDECLINED, "%s", mn_json_str(res, "reason", "declined"));
+		code = mn_cli_fail(&err);
+		goto out;
+	}
+	/* The finished run, as `mnemo train request --wait --json`. */
+	run = json_object_get(res, "run");
 	if (json)
 		mn_cli_print_json(run);
 	else
 		print_ranker_run(run);
 	code = strcmp(mn_json_str(run, "state", ""), MN_RUN_DEPLOYED) ? MN_EXIT_FAIL : MN_EXIT_OK;
 out:
-	json_decref(run);
+	json_decref(res);
 	mn_ctx_close(&a);
 	return code;
 }
