@@ -12,7 +12,9 @@ FAKE="$ROOT/tests/support/fake_embed.py"
 # its own needs, not its libraries' (a sanitizer runtime brings libstdc++)
 check "mnemo links no C++ runtime (the graph is a plugin)" \
 	sh -c "! objdump -p '$MNEMO' | grep NEEDED | grep -q 'libstdc++'"
-check "the plugin sits beside the binary" test -f "$(dirname "$MNEMO")/mnemo-hnsw.so"
+D=$(dirname "$MNEMO")
+check "the plugin sits beside the binary (a build) or in ../lib/mnemo (installed)" \
+	sh -c "test -f '$D/mnemo-hnsw.so' || test -f '$D/../lib/mnemo/mnemo-hnsw.so'"
 
 rm -f "$T/port"
 python3 "$FAKE" --port 0 --port-file "$T/port" --dim 64 --mode ok 2>>"$T/fake.err" &
