@@ -19,7 +19,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RECALL_DATA = os.path.join(ROOT, "bench", "recall", "data")
-GEN = os.path.join(ROOT, "bench", "recall", "gen_dataset.py")
 EXAMPLES_FORMAT = "mnemo.ranker-examples/1"
 # The clock of every mnemo process of these benchmarks (MNEMO_FAKE_NOW, unless the
 # caller sets one): the day after the generated datasets' last memory (they span
