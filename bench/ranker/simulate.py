@@ -14,7 +14,8 @@ On the recall benchmark's dataset (bench/recall/data, seed 20260412):
      deploys it when the gate passes;
   4. half B is asked with the baseline ranker(s) (MNEMO_RANKER=default, hand) and with
      the serving one (the deployed ranker when the run deployed), each in its own MCP
-     session; R@1/5/10 and MRR of the first evidence memory are printed per ranker.
+     session, and with the candidate when the gate rejected it (what the gate kept out);
+     R@1/5/10 and MRR of the first evidence memory are printed per ranker.
 
 Modes (--mode):
   honest      the ratings above
@@ -35,7 +36,7 @@ baseline - tolerance), 1 otherwise, 2 on usage errors.
 
 Usage: simulate.py [--data DIR] [--mode honest|shuffle|contradict] [--baselines default,hand]
                    [--seed N] [--default RANKER.json|none] [--json FILE|-] [--keep-home]
-                   [--require-target]
+                   [--require-target] [--categories C1,C2]
 """
 import argparse
 import json
@@ -136,7 +137,8 @@ def deployed(tr):
 def print_table(rep):
     evs = rep["eval"]
     names = list(evs)
-    print(f"ranker simulation ({rep['mode']}, default ranker {rep['default']}): "
+    print(f"ranker simulation ({rep['mode']}, default ranker {rep['default']}, "
+          f"categories {rep['categories']}): "
           f"{rep['memories']} memories; agent rated "
           f"{rep['feed']['ratings']} results of {rep['feed']['recalls']} recalls of half A "
           f"({rep['questions_a']} questions); measured on half B ({rep['questions_b']})")
@@ -167,6 +169,9 @@ def print_table(rep):
             line += f" | {sc['R@1']:.2f} {sc['R@5']:.2f} {sc['R@10']:.2f} {sc['MRR']:.2f}"
         print(line)
     print("ordered by: " + "; ".join(f"{nm}: {evs[nm]['ordered_by']}" for nm in names))
+    if "rejected candidate" in evs:
+        c = evs["rejected candidate"]["scores"]["overall"]
+        print(f"the rejected candidate would have given MRR {c['MRR']:.3f}, R@10 {c['R@10']:.3f}")
     for b, g in rep["gain"].items():
         print(f"serving vs {b}: MRR {g['mrr_base']:.3f} -> {g['mrr']:.3f} ({g['mrr_rel'] * 100:+.1f}%), "
               f"R@10 {g['r10_base']:.3f} -> {g['r10']:.3f}")
@@ -189,11 +194,20 @@ def main():
                     help="the shipped default ranker of the run: a ranker.json, or 'none' "
                          "(no default: the hand order serves until a deploy) [the tree's "
                          "data/ranker/default.json]")
+    ap.add_argument("--categories", default="",
+                    help="only questions of these categories (comma-separated), e.g. a user "
+                         "who asks only date questions [all]")
     ap.add_argument("--json", help="also write the report as JSON to FILE ('-': stdout)")
     ap.add_argument("--keep-home", action="store_true")
     a = ap.parse_args()
 
     mems, qs = R.load_dataset(a.data)
+    if a.categories:
+        cats = {c.strip() for c in a.categories.split(",") if c.strip()}
+        unknown = cats - {q["category"] for q in qs}
+        if unknown:
+            ap.error(f"no questions of categories {sorted(unknown)}")
+        qs = [q for q in qs if q["category"] in cats]
     qa = [q for q in qs if R.half(q) == "A"]
     qb = [q for q in qs if R.half(q) == "B"]
     datadir = None
@@ -202,7 +216,8 @@ def main():
     log(f"loading {len(mems)} memories")
     home = R.Home(mems, log=log,
                   env_extra={"MNEMO_DATADIR": datadir} if datadir else None)
-    rep = {"mode": a.mode, "data": a.data, "default": a.default or "data/ranker/default.json", "binary": home.binary, "memories": len(mems),
+    rep = {"mode": a.mode, "data": a.data, "default": a.default or "data/ranker/default.json",
+           "categories": a.categories or "all", "binary": home.binary, "memories": len(mems),
            "questions_a": len(qa), "questions_b": len(qb), "load": home.load_counts}
     baselines = [b for b in a.baselines.split(",") if b]
     try:
@@ -224,6 +239,12 @@ def main():
             rep["eval"][b] = measure(home, qb, b)
         log("half B with the serving ranker")
         rep["eval"]["serving"] = measure(home, qb, None)
+        cand = os.path.join((rep["train"].get("run") or {}).get("request_dir") or "",
+                            "candidate", "ranker.json")
+        if not rep["deployed"] and os.path.exists(cand):
+            # what the gate kept out: the rejected candidate on half B
+            log("half B with the rejected candidate")
+            rep["eval"]["rejected candidate"] = measure(home, qb, cand)
         rep["gain"] = {}
         sv = rep["eval"]["serving"]["scores"]["overall"]
         for b in baselines:
