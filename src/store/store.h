@@ -127,6 +127,18 @@ enum {
 	MN_RANK_FEEDBACK, /* the memory's feedback score, -1..1 */
 	MN_RANK_ENCODED,  /* 1 when encoded */
 	MN_RANK_REPEATS,  /* min(1, log2(repeat count) / 4) */
+	/* 1 when the memory's type is this one (the kinds remember's
+	 * description suggests, and their neighbours): a learned prior over
+	 * what kinds of memory answer questions */
+	MN_RANK_TYPE_DECISION,
+	MN_RANK_TYPE_ERROR,
+	MN_RANK_TYPE_FIX,
+	MN_RANK_TYPE_PREFERENCE,
+	MN_RANK_TYPE_INSIGHT,
+	MN_RANK_TYPE_NOTE,
+	MN_RANK_TYPE_CONVERSATION,
+	MN_RANK_TYPE_CONFIG,
+	MN_RANK_TYPE_INCIDENT,
 	MN_RANK_NF
 };
 

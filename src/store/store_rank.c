@@ -73,7 +73,9 @@ static json_t *example_of(sqlite3_stmt *s, const json_t *ratings, int holdout_pc
 		const json_t *f = json_object_get(r, "features");
 		const json_t *rating = *mid ? json_object_get(ratings, mid) : NULL;
 
-		if (!json_is_array(f) || json_array_size(f) != MN_RANK_NF)
+		/* a recall logged by an earlier version has fewer features:
+		 * the ones it has keep their positions, the rest count 0 */
+		if (!json_is_array(f) || !json_array_size(f) || json_array_size(f) > MN_RANK_NF)
 			continue;
 		json_array_append_new(
 			items, json_pack("{s:s,s:O,s:O,s:O}", "memory_id", mid, "rank",

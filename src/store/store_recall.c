@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
 #include "base/dates.h"
@@ -45,7 +46,8 @@ static const char *const col_names[N_COLS] = {
 const char *const mn_rank_feature_names[MN_RANK_NF] = {
 	"base", "lexical", "coverage", "content", "gist", "summary", "concepts",
 	"keyterms", "dates", "exact", "recency", "salience", "feedback", "encoded",
-	"repeats",
+	"repeats", "type_decision", "type_error", "type_fix", "type_preference",
+	"type_insight", "type_note", "type_conversation", "type_config", "type_incident",
 };
 
 /* BM25F parameters, chosen on bench/recall (docs/recall.md). The raw
@@ -784,6 +786,7 @@ static void features_of(struct cand *c, sqlite3_stmt *s, int64_t now,
 	double sal = encoded ? sqlite3_column_double(s, 1) : 0.5;
 	double fb = encoded ? sqlite3_column_double(s, 2) : 0.0;
 	int64_t reps = sqlite3_column_int64(s, 3), t = 0;
+	const char *type = (const char *)sqlite3_column_text(s, 4);
 	double rec;
 
 	mn_time_parse(&t, c->occurred_at);
@@ -798,6 +801,12 @@ static void features_of(struct cand *c, sqlite3_stmt *s, int64_t now,
 	c->f[MN_RANK_FEEDBACK] = (float)fb;
 	c->f[MN_RANK_ENCODED] = encoded ? 1.0f : 0.0f;
 	c->f[MN_RANK_REPEATS] = reps > 1 ? (float)fmin(1.0, log2((double)reps) / 4.0) : 0.0f;
+	if (type) {
+		/* "type_decision" -> "decision": case-insensitive, whole name */
+		for (int k = MN_RANK_TYPE_DECISION; k < MN_RANK_NF; k++)
+			if (!strcasecmp(type, mn_rank_feature_names[k] + 5))
+				c->f[k] = 1.0f;
+	}
 	c->score = o && o->rank_fn ? o->rank_fn(o->rank_ctx, c->f) : (double)c->f[MN_RANK_BASE];
 }
 
@@ -810,7 +819,7 @@ static int rescore(struct mn_store *st, struct cand *c, size_t *n, int limit,
 		   const struct mn_recall_opts *o, struct mn_err *err)
 {
 	static const char *const sql =
-		"SELECT r.occurred_at, m.salience, m.feedback_score, r.repeat_count"
+		"SELECT r.occurred_at, m.salience, m.feedback_score, r.repeat_count, r.type"
 		" FROM raw_memories r LEFT JOIN memories m ON m.raw_id = r.id WHERE r.rowid = ?1";
 	int64_t now = mn_time_now_ms();
 	size_t keep = *n;

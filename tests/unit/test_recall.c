@@ -462,8 +462,15 @@ static void test_features_logged_and_rated_recalls_become_examples(void **state)
 	put_raw_at(f->st, b, "redis cache hit rate dropped after the deploy", NULL, NULL);
 	put_raw_at(f->st, c, "postgres vacuum settings", NULL, NULL);
 	encode(f->st, a, "redis eviction policy changed", "redis");
+	assert_int_equal(sqlite3_exec(f->st->db, "UPDATE raw_memories SET type = 'Decision'"
+				      " WHERE content LIKE 'the redis eviction%'", NULL, NULL, NULL),
+			 SQLITE_OK);
 	recall(f->st, &r, "redis eviction policy", NULL);
 	assert_int_equal(r.n, 2);
+	/* the type's indicator, whatever its case; none for an untyped memory */
+	assert_float_equal(r.items[0].rank_features[MN_RANK_TYPE_DECISION], 1, 0);
+	assert_float_equal(r.items[0].rank_features[MN_RANK_TYPE_NOTE], 0, 0);
+	assert_float_equal(r.items[1].rank_features[MN_RANK_TYPE_DECISION], 0, 0);
 	for (size_t i = 0; i < r.n; i++) {
 		const float *x = r.items[i].rank_features;
 
