@@ -20,8 +20,9 @@
 /* Fewer (better, worse) pairs than this and the trainer declines
  * (MN_EDECLINED; `mnemo trainer ranker` exits 4). */
 #define MN_RANKER_MIN_PAIRS 20
-/* A run trains on the newest this many rated recalls: plenty for 15
- * weights, and the pairs (2 rows of 17 nodes each) stay within tens of MB. */
+/* A run trains on the newest this many rated recalls: plenty for
+ * MN_RANK_NF weights, and the pairs (2 rows of MN_RANK_NF + 2 nodes each)
+ * stay within tens of MB. */
 #define MN_RANKER_MAX_QUERIES 5000
 /* LIBLINEAR's C: the cost of a misordered pair against the L2 norm. */
 #define MN_RANKER_DEFAULT_C 1.0
