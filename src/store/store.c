@@ -228,7 +228,7 @@ static int check_foreign(struct mn_store *st, struct mn_err *err)
 /* Migration 7 stores a memory in about 40% of the space, but SQLite
  * keeps the freed pages in the file: give them back once, right after
  * migrating (a VACUUM cannot run inside the migration's transaction).
- * Best effort: when it cannot run now (another process reading, no room
+ * Best effort: when it cannot run now (another process writing, no room
  * for the copy), the store works as it is and `sqlite3 mnemo.db VACUUM`
  * with mnemo stopped does it later (docs/architecture.md). */
 #define MN_STORE_COMPACT_SCHEMA 7
