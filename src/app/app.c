@@ -16,6 +16,7 @@
 #include "train/dream.h"
 #include "model/encoding.h"
 #include "model/prompt.h"
+#include "train/ranker_run.h"
 #include "train/train.h"
 #include "model/verify.h"
 #include "learn/worker.h"
@@ -189,6 +190,8 @@ json_t *mn_app_learning_json(struct mn_ctx *a)
 	json_t *o = mn_train_state_json(a), *dream = mn_dream_status_json(a);
 
 	json_object_set_new(o, "dream", dream ? dream : json_null());
+	/* the learned ranker's own: which serves, ratings since its last run */
+	json_object_set_new(o, "ranker", mn_ranker_state_json(a));
 	return o;
 }
 
