@@ -163,8 +163,10 @@ while [ $i -lt 150 ]; do
 	python3 -c "import json,sys; d=json.load(open('$T/rec.json')); sys.exit(0 if d['memories'] and d['memories'][0].get('encoder_version') and '4242' in d['memories'][0]['encoding']['content'] else 1)" && break
 	sleep 0.2; i=$((i+1))
 done
-check "new memory encoded by v0001" \
-	python3 -c "import json; d=json.load(open('$T/rec.json')); m=d['memories'][0]; assert '4242' in m['encoding']['content'], m; assert m['encoder_version']=='v0001', m['encoder_version']"
+# v0001 or a later version: the daemon keeps learning, and on a fast
+# machine its next run can deploy v0002 before this memory is encoded
+check "new memory encoded by a deployed version, not the shipped default" \
+	python3 -c "import json; d=json.load(open('$T/rec.json')); m=d['memories'][0]; assert '4242' in m['encoding']['content'], m; v=m['encoder_version']; assert v.startswith('v') and v >= 'v0001', v"
 "$MNEMO" encode --json "The zorblat in the search indexer showed up again on host db-3, ticket 9001." >"$T/after_enc.json"
 check "the student learned the teacher's rule (outcome was '$BEFORE')" \
 	test "$(json_get "$T/after_enc.json" "d['encoding']['outcome']")" = failure
