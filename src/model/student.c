@@ -113,8 +113,10 @@ void mn_student_free(struct mn_student *s)
 		free(s->sp[k].rank);
 		free(s->sp[k].present);
 		free(s->sp[k].idx);
-		free(s->sp[k].rows);
+		if (!s->rows_in_image)
+			free(s->sp[k].rows);
 	}
+	free(s->image);
 	free(s);
 }
 
@@ -328,6 +330,7 @@ struct reader {
 	const unsigned char *p;
 	size_t len, off;
 	bool bad;
+	unsigned char *image; /* p, writable: weight rows are compacted in it */
 };
 
 static bool rd_need(struct reader *r, size_t n)
@@ -468,7 +471,19 @@ static int parse_spaces(struct reader *r, struct mn_student *s, const char *path
 		}
 		w->n_rows = n_rows;
 		w->idx = mn_xmalloc(((size_t)n_rows + 1) * sizeof(*w->idx));
-		w->rows = mn_xmalloc(((size_t)n_rows * n_out + 1) * sizeof(*w->rows));
+		if (r->image) {
+			/* Row i's weights move down to a 4-aligned spot at or after
+			 * the section's first byte: always below the bytes still to
+			 * be read (row i's index and weights start 4 * (i + 1) bytes
+			 * further on), so the file image holds the rows and nothing
+			 * is copied to a new allocation (its pages were the cost). */
+			uintptr_t at = (uintptr_t)(r->image + r->off);
+
+			w->rows = (float *)(void *)(r->image + r->off + ((4 - at % 4) % 4));
+			s->rows_in_image = true;
+		} else {
+			w->rows = mn_xmalloc(((size_t)n_rows * n_out + 1) * sizeof(*w->rows));
+		}
 		/* The rows' bytes are inside the file (checked above), so they
 		 * are read without per-value bounds checks: this loop is most of
 		 * a load once the file is not hashed. */
@@ -489,7 +504,7 @@ static int parse_spaces(struct reader *r, struct mn_student *s, const char *path
 				}
 				w->idx[i] = idx;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				memcpy(w->rows + (size_t)i * n_out, p, 4 * (size_t)n_out);
+				memmove(w->rows + (size_t)i * n_out, p, 4 * (size_t)n_out);
 				p += 4 * (size_t)n_out;
 #else
 				for (unsigned o = 0; o < n_out; o++, p += 4) {
@@ -535,12 +550,15 @@ void mn_student_set_version(struct mn_student *s, const unsigned char *data, siz
 	snprintf(s->version, sizeof(s->version), MN_STUDENT_NAME "-%.12s", s->sha256);
 }
 
-/* Parse a whole model file image (path only for messages). */
+/* Parse a whole model file image (path only for messages). With image (the
+ * same bytes as data, heap, writable) the weight rows stay in it and the
+ * model owns it on success. */
 static int model_parse(struct mn_student **out, const unsigned char *data, size_t len,
-		       const char *path, const char *known_sha256, struct mn_err *err)
+		       const char *path, const char *known_sha256, unsigned char *image,
+		       struct mn_err *err)
 {
 	struct mn_student *s = NULL;
-	struct reader r = { data, 0, 0, false };
+	struct reader r = { data, 0, 0, false, image };
 	struct mn_sha256 whole;
 	unsigned char digest[32];
 	uint32_t version, mn_features_version, dim_bits, n_heads;
@@ -639,6 +657,8 @@ static int model_parse(struct mn_student **out, const unsigned char *data, size_
 			mn_sha256_hex(&whole, s->sha256);
 		}
 		snprintf(s->version, sizeof(s->version), MN_STUDENT_NAME "-%.12s", s->sha256);
+		if (s->rows_in_image)
+			s->image = image;
 		*out = s;
 		s = NULL;
 	}
@@ -889,14 +909,15 @@ int mn_student_load_cached(struct mn_student **out, const char *dir, const char 
 	stable = stable && home;
 	hit = stable && len >= MODEL_HEADER_MIN + 32 &&
 	      digest_lookup(known, home, path, &st, data, len);
-	ret = model_parse(out, data, len, path, hit ? known : NULL, err);
+	ret = model_parse(out, data, len, path, hit ? known : NULL, data, err);
 	atomic_fetch_add(hit ? &digest_cached : &digest_hashed, 1ul);
 	if (hit && !ret)
 		mn_debug("student", "%s: digest from the cache (not hashed)", path);
 	if (!ret && !hit && stable)
 		digest_store(home, path, &st, &read_at, data, len, (*out)->sha256);
 out:
-	free(data);
+	if (!(*out && (*out)->image == data))
+		free(data); /* else the rows live in it */
 	free(path);
 	return ret;
 }

@@ -85,6 +85,10 @@ struct mn_student {
 	char parent[MODEL_STR_MAX + 1];
 	char sha256[65];
 	char version[32];
+	/* A loaded model's weight rows live in its file image (compacted in
+	 * place, not copied): rows_in_image says so, image is freed with it. */
+	unsigned char *image;
+	bool rows_in_image;
 };
 
 static inline unsigned popcount64(uint64_t x)
