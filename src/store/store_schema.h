@@ -274,9 +274,10 @@ static const char *const migration_7[] = {
 	 * what a memory shares with its raw row or its buffer row with its
 	 * memory is read from there.
 	 * The index triggers and view are the same as 2's, reading the fields
-	 * through mn_doc(); the indexed values do not change, so the index is
-	 * kept. Space is returned to the file system by a VACUUM after the
-	 * migration (store.c). */
+	 * through mn_doc(); the index is rebuilt from the view, so that it
+	 * holds exactly what the triggers will delete (an older mnemo's key
+	 * terms or a damaged row could differ). Space is returned to the file
+	 * system by a VACUUM after the migration (store.c). */
 	"DROP TRIGGER raw_fts_bd;",
 	"DROP TRIGGER raw_fts_au;",
 	"DROP TRIGGER memories_fts_ai;",
@@ -304,8 +305,10 @@ static const char *const migration_7[] = {
 	"  ted, mig, flags, confidence, created_at)"
 	"  SELECT rowid, id, raw_id, mn_pack(encoding_json), mn_pack_encoding(encoding_json,"
 	"  json_object('gist', gist, 'summary', summary, 'content', content,"
-	"  'narrative', narrative, 'concepts', json(concepts),"
-	"  'structured_concepts', json(structured_concepts), 'significance', significance,"
+	"  'narrative', narrative,"
+	"  'concepts', json(CASE WHEN json_valid(concepts) THEN concepts ELSE '[]' END),"
+	"  'structured_concepts', json(CASE WHEN json_valid(structured_concepts)"
+	"    THEN structured_concepts ELSE '{}' END), 'significance', significance,"
 	"  'emotional_tone', emotional_tone, 'outcome', outcome), base_salience),"
 	"  base_salience, salience, state, feedback_score, encoder, encoder_version, fallback,"
 	"  epr, fr, sc, np, ted, mig, flags, confidence, created_at FROM memories;",
@@ -408,6 +411,7 @@ static const char *const migration_7[] = {
 	"  mn_doc(new.encoding, new.encoder_output, 'concepts'),"
 	"  mn_doc(new.encoding, new.encoder_output, 'keyterms'),"
 	"  r.dates FROM raw_memories r WHERE r.id = new.raw_id; END;",
+	"INSERT INTO recall_fts(recall_fts) VALUES ('rebuild');",
 	NULL,
 };
 
