@@ -12,7 +12,7 @@
 # indexes (SQLite's dbstat). With MNEMO_OLD_BIN set (a build of an older
 # commit, e.g. from `git worktree add`), the same file is stored by it first
 # in the same run, then that store is opened by MNEMO_BIN (its migrations
-# run), VACUUMed, and measured again: old, migrated and new side by side.
+# run and compact it) and measured again: old, migrated and new side by side.
 set -eu
 
 BIN=${1:-${MNEMO_BIN:-build/mnemo}}
@@ -93,13 +93,13 @@ fill() {
 	echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}'
 }
 
-# measure LABEL HOME SECONDS: checkpoint, then size and the largest objects
+# measure LABEL HOME NOTE: checkpoint, then size and the largest objects
 measure() {
 	db="$2/mnemo.db"
 	sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 	bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
 	mems=$(sqlite3 "$db" 'SELECT count(*) FROM memories;')
-	printf '%-9s %7d memories  %8.1f MB  %6.0f B/memory  (fill %s s)\n' "$1" "$mems" \
+	printf '%-9s %7d memories  %8.1f MB  %6.0f B/memory  (%s)\n' "$1" "$mems" \
 		"$(echo "$bytes" | awk '{print $1 / 1e6}')" \
 		"$(echo "$bytes $mems" | awk '{print $2 ? $1 / $2 : 0}')" "$3"
 	sqlite3 -separator ' ' "$db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name
@@ -111,14 +111,12 @@ echo "== store size: $N observations of about $AVG bytes, builtin student"
 if [ -n "$OLD" ]; then
 	[ -x "$OLD" ] || { echo "bench_size: $OLD is not executable" >&2; exit 1; }
 	secs=$(fill "$OLD" "$TMP/old")
-	measure old "$TMP/old" "$secs"
+	measure old "$TMP/old" "fill $secs s"
+	# the first command migrates, rebuilds the recall index and VACUUMs
 	t0=$(date +%s.%N)
 	MNEMO_HOME="$TMP/old" "$BIN" status >/dev/null
 	t1=$(date +%s.%N)
-	sqlite3 "$TMP/old/mnemo.db" 'VACUUM;'
-	t2=$(date +%s.%N)
-	measure migrated "$TMP/old" "$(echo "$t0 $t1 $t2" |
-		awk '{printf "migrate %.1f s, vacuum %.1f", $2 - $1, $3 - $2}')"
+	measure migrated "$TMP/old" "$(echo "$t0 $t1" | awk '{printf "migration %.1f s", $2 - $1}')"
 fi
 secs=$(fill "$BIN" "$TMP/new")
-measure new "$TMP/new" "$secs"
+measure new "$TMP/new" "fill $secs s"
