@@ -25,22 +25,16 @@
 
 #include "base/buf.h"
 #include "base/file.h"
+#include "base/mem.h"
 #include "base/sha256.h"
 #include "model/student.h"
 
-static char *path_join(const char *a, const char *b)
-{
-	char *p = malloc(strlen(a) + strlen(b) + 2);
-
-	sprintf(p, "%s/%s", a, b);
-	return p;
-}
+#define path_join(a, b) mn_xasprintf("%s/%s", (a), (b))
 
 static void read_all(struct mn_buf *out, const char *path)
 {
 	struct mn_err err = MN_ERR_INIT;
 
-	mn_buf_release(out);
 	assert_int_equal(mn_file_read(out, path, 1 << 28, &err), 0);
 }
 
