@@ -14,7 +14,11 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "recall"))
+import run as recall_run  # noqa: E402  (bench/recall/run.py: the MCP client)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -146,39 +150,14 @@ def datadir_with_default(default):
     return d
 
 
-class Mcp:
+class Mcp(recall_run.Mcp):
+    """bench/recall's MCP client over `mnemo mcp` on stdio, initialised."""
+
     def __init__(self, binary, env):
-        self.p = subprocess.Popen([binary, "mcp"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        self.n = 0
+        super().__init__(binary, env)
         self.rpc("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
                                 "clientInfo": {"name": "bench-ranker", "version": "1"}})
         self.p.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-
-    def rpc(self, method, params=None):
-        self.n += 1
-        msg = {"jsonrpc": "2.0", "id": self.n, "method": method}
-        if params is not None:
-            msg["params"] = params
-        self.p.stdin.write((json.dumps(msg) + "\n").encode())
-        self.p.stdin.flush()
-        line = self.p.stdout.readline()
-        if not line:
-            raise RuntimeError("mnemo mcp closed stdout")
-        resp = json.loads(line)
-        if "error" in resp:
-            raise RuntimeError(f"{method}: {resp['error']}")
-        return resp["result"]
-
-    def tool(self, name, args):
-        res = self.rpc("tools/call", {"name": name, "arguments": args})
-        if res.get("isError"):
-            raise RuntimeError(f"{name}: {res['content'][0]['text']}")
-        return res["structuredContent"]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=60)
 
 
 class Agent:
