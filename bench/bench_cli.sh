@@ -19,6 +19,10 @@
 #                 cannot be written (cache/ is a file), so every process
 #                 hashes model.bin in full (docs/model-format.md, Checksum):
 #                 what a first remember costs, and what each one cost before
+#   remember-daemon as remember, with `mnemo serve` running on its data home:
+#                 the text is stored and queued for the daemon (an agent's
+#                 hook under the embedded default); the daemon's CPU is not
+#                 counted
 # Targets (issue 13): version and recall within 2x of sqlite3, remember
 # within 3x. The last line checks that every remember was encoded inline.
 set -eu
@@ -91,6 +95,20 @@ mkdir -p "$TMP/nocache"
 : >"$TMP/nocache/cache"
 MNEMO_HOME="$TMP/nocache" "$BIN" remember "bench warm-up: no digest cache" >/dev/null 2>&1
 
+# a third data home with the daemon running: remember only queues the text
+# for it (what an agent's hook costs under `mnemo serve`, the embedded
+# default that `make run` starts); the daemon's own CPU is not counted
+mkdir -p "$TMP/daemon"
+MNEMO_HOME="$TMP/daemon" "$BIN" serve >"$TMP/serve.log" 2>&1 &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+until MNEMO_HOME="$TMP/daemon" "$BIN" status 2>/dev/null | grep -q '^daemon  *running'; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { echo "bench_cli: the daemon did not start" >&2; exit 1; }
+	sleep 0.1
+done
+
 {
 	loop sqlite3 sqlite3 :memory: 'select 1'
 	loop version "$BIN" version
@@ -98,7 +116,10 @@ MNEMO_HOME="$TMP/nocache" "$BIN" remember "bench warm-up: no digest cache" >/dev
 	(DISTINCT=1 && loop remember "$BIN" remember)
 	loop remember-dup "$BIN" remember x
 	(MNEMO_HOME="$TMP/nocache" && DISTINCT=1 && loop remember-hash "$BIN" remember)
+	(MNEMO_HOME="$TMP/daemon" && DISTINCT=1 && loop remember-daemon "$BIN" remember)
 } >"$TMP/res"
+kill $SERVE 2>/dev/null
+wait $SERVE 2>/dev/null || true
 
 echo "runs per command: $RUNS; binary: $BIN; instructions: ${PERF:-${VG:-none}}"
 awk '
@@ -106,7 +127,7 @@ NR == 1 { bc = $2; bi = $3 }
 {
 	rc = (bc > 0) ? sprintf("%.2fx", $2 / bc) : "-"
 	ri = ($3 != "-" && bi > 0) ? sprintf("%.2fx", $3 / bi) : "-"
-	printf "%-13s cpu %7.2f ms/run (%6s)   instructions %11s/run (%6s)\n", $1, $2, rc, $3, ri
+	printf "%-15s cpu %7.2f ms/run (%6s)   instructions %11s/run (%6s)\n", $1, $2, rc, $3, ri
 }' "$TMP/res"
 # every remember stored and encoded inline: nothing queued, nothing failed
 # (warm-up, x, RUNS new texts per timed pass, one under callgrind)
