@@ -36,6 +36,8 @@ int mn_pool_new(struct mn_pool **out, const struct mn_ctx *base, int n, struct m
 		*c = *base;
 		c->store = NULL;
 		c->encoder = NULL;
+		c->ranker = NULL; /* each loads its own on first recall */
+		c->ranker_default = NULL;
 		memset(&c->observer, 0, sizeof(c->observer));
 		ret = mn_store_open(&c->store, base->db_path, err);
 		if (ret)
@@ -78,6 +80,8 @@ void mn_pool_free(struct mn_pool *p)
 	for (int i = 0; i < p->n; i++) {
 		mn_encoder_free(p->ctx[i].encoder);
 		mn_store_close(p->ctx[i].store);
+		free(p->ctx[i].ranker);
+		free(p->ctx[i].ranker_default);
 	}
 	free(p->ctx);
 	free(p->idle);
