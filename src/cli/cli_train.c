@@ -29,7 +29,8 @@ static int cmd_run(int argc, char **argv);
 static const char train_help[] =
 	"usage: mnemo train <command> [options]\n"
 	"\n"
-	"Training runs of the student (docs/training.md).\n"
+	"Training runs of the student (docs/training.md) and of the learned ranker\n"
+	"(train ranker, docs/ranker.md).\n"
 	"\n"
 	"commands:\n"
 	"  batch      assemble a training batch (see 'mnemo train batch --help')\n"
