@@ -39,51 +39,42 @@ static bool load_as(struct mn_ctx *a, const char *path, const char *version)
 	return true;
 }
 
+/* The shipped default, else the hand-tuned order; read once. */
+static void use_default(struct mn_ctx *a)
+{
+	if (!strcmp(a->ranker->version, MN_RANKER_DEFAULT))
+		return;
+	if (!*default_path(a) || !load_as(a, default_path(a), MN_RANKER_DEFAULT))
+		mn_ranker_hand(a->ranker);
+}
+
 const struct mn_ranker *mn_app_ranker(struct mn_ctx *a)
 {
 	const char *env = getenv("MNEMO_RANKER");
 	char want[16] = "";
-	char *path = NULL;
 
-	if (!a->ranker) {
-		a->ranker = mn_xcalloc(1, sizeof(*a->ranker));
-		a->ranker->version[0] = '\0'; /* nothing loaded yet */
-	}
-	if (env && *env && strcmp(env, MN_RANKER_HAND) && strcmp(env, MN_RANKER_DEFAULT)) {
-		/* a file: loaded once per context */
-		if (strcmp(a->ranker->version, "env") && !load_as(a, env, "env"))
+	if (!a->ranker)
+		a->ranker = mn_xcalloc(1, sizeof(*a->ranker)); /* version "": none loaded */
+	if (env && *env) {
+		if (!strcmp(env, MN_RANKER_HAND))
 			mn_ranker_hand(a->ranker);
+		else if (!strcmp(env, MN_RANKER_DEFAULT))
+			use_default(a);
+		else if (strcmp(a->ranker->version, "env") && !load_as(a, env, "env"))
+			mn_ranker_hand(a->ranker); /* a file: read once per context */
 		return a->ranker;
 	}
-	if (env && !strcmp(env ? env : "", MN_RANKER_HAND)) {
-		mn_ranker_hand(a->ranker);
-		return a->ranker;
-	}
-	if (!env || !*env)
-		mn_registry_current(a, RANKER_NAME, want);
-	if (!*want)
-		snprintf(want, sizeof(want), "%s", *default_path(a) ? MN_RANKER_DEFAULT
-								    : MN_RANKER_HAND);
-	if (!strcmp(a->ranker->version, want))
-		return a->ranker;
-	if (!strcmp(want, MN_RANKER_DEFAULT)) {
-		if (!load_as(a, default_path(a), MN_RANKER_DEFAULT))
-			mn_ranker_hand(a->ranker);
-		return a->ranker;
-	}
-	if (strcmp(want, MN_RANKER_HAND)) {
+	mn_registry_current(a, RANKER_NAME, want);
+	if (!*want) {
+		use_default(a);
+	} else if (strcmp(a->ranker->version, want)) {
 		char *dir = mn_registry_version_dir(a, RANKER_NAME, want);
+		char *path = mn_xasprintf("%s/ranker.json", dir);
 
-		path = mn_xasprintf("%s/ranker.json", dir);
-		free(dir);
-		if (load_as(a, path, want)) {
-			free(path);
-			return a->ranker;
-		}
+		if (!load_as(a, path, want))
+			use_default(a);
 		free(path);
-		if (*default_path(a) && load_as(a, default_path(a), MN_RANKER_DEFAULT))
-			return a->ranker;
+		free(dir);
 	}
-	mn_ranker_hand(a->ranker);
 	return a->ranker;
 }
